@@ -1,0 +1,173 @@
+package appliance
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// RecordKind names a business fact.
+type RecordKind string
+
+const (
+	RecSale       RecordKind = "sale"
+	RecVoid       RecordKind = "void"
+	RecRefund     RecordKind = "refund"
+	RecShiftOpen  RecordKind = "shift_open"
+	RecCashMove   RecordKind = "cash_move"
+	RecShiftClose RecordKind = "shift_close"
+	RecNoSale     RecordKind = "no_sale" // drawer opened without a sale
+)
+
+// Record is one business fact to commit. Exactly one of Sale, Shift (with
+// Report for a close), Move is set, as Kind says; a no-sale carries only
+// Reason.
+type Record struct {
+	Kind     RecordKind
+	Store    string
+	Till     string
+	Time     time.Time
+	UserID   string
+	UserName string
+	Reason   string
+
+	Sale   *Sale
+	Shift  *Shift
+	Report *ShiftReport
+	Move   *CashMove
+
+	// Set by Finalize inside the store's transaction.
+	Epoch string
+	Seq   int64
+}
+
+// Finalize gives the record its place in the till's sequence: the store calls
+// it inside the commit transaction, after it has allocated seq and before it
+// writes anything, so a receipt number is never handed out twice or skipped.
+// A shift_open's Shift.ID must be set before (the store assigns it).
+func (r *Record) Finalize(epoch string, seq int64) {
+	r.Epoch, r.Seq = epoch, seq
+	if r.Sale != nil {
+		r.Sale.Epoch, r.Sale.Seq = epoch, seq
+		r.Sale.Store, r.Sale.Till = r.Store, r.Till
+		r.Sale.Number = ReceiptNumber(r.Store, r.Till, seq)
+		r.Sale.Time = r.Time
+	}
+	if r.Move != nil {
+		r.Move.Time = r.Time
+	}
+}
+
+// Ref is what the journal names the record by: a receipt number or a shift.
+func (r *Record) Ref() string {
+	switch {
+	case r.Sale != nil:
+		return r.Sale.Number
+	case r.Shift != nil:
+		return "shift-" + strconv.FormatInt(r.Shift.ID, 10)
+	case r.Move != nil:
+		return "shift-" + strconv.FormatInt(r.Move.ShiftID, 10)
+	}
+	return ""
+}
+
+// Topic is the uplink topic the record travels on: "sales" or "shift".
+func (r *Record) Topic() string {
+	switch r.Kind {
+	case RecSale, RecVoid, RecRefund:
+		return "sales"
+	}
+	return "shift"
+}
+
+// OutboxMessage is a record as head office receives it. Head office dedupes on
+// (Till, Epoch, Seq).
+type OutboxMessage struct {
+	Store    string       `json:"store"`
+	Till     string       `json:"till"`
+	Epoch    string       `json:"epoch"`
+	Seq      int64        `json:"seq"`
+	Kind     RecordKind   `json:"kind"`
+	Time     time.Time    `json:"time"`
+	UserID   string       `json:"user_id"`
+	UserName string       `json:"user_name"`
+	Reason   string       `json:"reason,omitempty"`
+	Sale     *Sale        `json:"sale,omitempty"`
+	Shift    *Shift       `json:"shift,omitempty"`
+	Report   *ShiftReport `json:"report,omitempty"`
+	Move     *CashMove    `json:"cash_move,omitempty"`
+}
+
+// Body is the record as JSON, as the outbox and the journal keep it.
+func (r *Record) Body() ([]byte, error) {
+	return json.Marshal(OutboxMessage{
+		Store: r.Store, Till: r.Till, Epoch: r.Epoch, Seq: r.Seq, Kind: r.Kind, Time: r.Time,
+		UserID: r.UserID, UserName: r.UserName, Reason: r.Reason,
+		Sale: r.Sale, Shift: r.Shift, Report: r.Report, Move: r.Move,
+	})
+}
+
+// SyncState is how far the outbox is behind.
+type SyncState struct {
+	LastSeq        int64     `json:"last_seq"`  // newest record committed
+	AckedSeq       int64     `json:"acked_seq"` // head office's high-water mark
+	Unsynced       int       `json:"unsynced"`  // records not yet acknowledged
+	OldestUnsynced time.Time `json:"oldest_unsynced,omitzero"`
+	LastAck        time.Time `json:"last_ack,omitzero"`
+}
+
+// Store is the till's durable state. Implementations must make Commit atomic
+// and durable before it returns: the document, its journal entry and its
+// outbox row are written in one transaction, or nothing is.
+//
+// Errors: ErrNotFound (possibly wrapped) for a missing thing; any other error
+// means the disk or database failed and is reported to the cashier as such.
+type Store interface {
+	// Epoch is the database's random identity, made when it was created.
+	Epoch() string
+	// Commit writes a business fact: it allocates the next gapless sequence
+	// number, calls rec.Finalize, writes the document (sale and its lines and
+	// payments, shift, cash move), a journal entry chained to the previous
+	// one, and an outbox row holding rec.Body(), then commits. For a
+	// shift_open it assigns rec.Shift.ID; for a shift_close it records the
+	// closing fields of rec.Shift and the report.
+	Commit(ctx context.Context, rec *Record) error
+
+	Sale(ctx context.Context, number string) (*Sale, error)
+	// SalesReferencing returns the voids and refunds of a sale.
+	SalesReferencing(ctx context.Context, number string) ([]Sale, error)
+	// RecentSales returns the newest documents, newest first.
+	RecentSales(ctx context.Context, limit int) ([]Sale, error)
+	ShiftDocs(ctx context.Context, shiftID int64) ([]Sale, error)
+	CashMoves(ctx context.Context, shiftID int64) ([]CashMove, error)
+	// CurrentShift returns the open shift, or ErrNotFound.
+	CurrentShift(ctx context.Context) (*Shift, error)
+	Shift(ctx context.Context, id int64) (*Shift, *ShiftReport, error)
+	// LastRecordTime is the time of the newest committed record (zero if none).
+	LastRecordTime(ctx context.Context) (time.Time, error)
+
+	Users(ctx context.Context) ([]User, error)
+	PutUser(ctx context.Context, u User) error
+
+	// Carts in progress and parked, saved on every change.
+	SaveCart(ctx context.Context, c *Cart) error
+	DeleteCart(ctx context.Context, id string) error
+	Carts(ctx context.Context) ([]Cart, error)
+
+	// Config returns the stored config, or ErrNotFound.
+	Config(ctx context.Context) (Config, error)
+	PutConfig(ctx context.Context, c Config) error
+
+	SyncState(ctx context.Context) (SyncState, error)
+	// Journal returns entries with ID > after, in order, at most limit.
+	Journal(ctx context.Context, after int64, limit int) ([]JournalEntry, error)
+}
+
+// CatalogStore is a Catalog that can be replaced whole.
+type CatalogStore interface {
+	Catalog
+	// ReplaceCatalog swaps the whole catalog in one transaction: a failed
+	// import leaves the old catalog in place.
+	ReplaceCatalog(ctx context.Context, info CatalogInfo, products []Product) error
+}

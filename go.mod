@@ -1,0 +1,3 @@
+module github.com/kasirpos/kasir
+
+go 1.26.8
