@@ -37,6 +37,11 @@ type Record struct {
 	Report *ShiftReport
 	Move   *CashMove
 
+	// CartID is the cart a sale completes. The store deletes that cart in
+	// the same transaction, so a sold cart can never come back after a
+	// restart and be sold twice.
+	CartID string
+
 	// Set by Finalize inside the store's transaction.
 	Epoch string
 	Seq   int64

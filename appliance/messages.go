@@ -1,0 +1,83 @@
+package appliance
+
+import (
+	"errors"
+	"fmt"
+)
+
+// messages holds what the cashier reads, in Bahasa Indonesia and English.
+// Keys are error codes (the default sentence) or specific message keys.
+var messages = map[string][2]string{
+	string(CodeInvalid):      {"Data tidak valid.", "Invalid input."},
+	string(CodeNotFound):     {"Tidak ditemukan.", "Not found."},
+	string(CodeUnauthorized): {"Silakan masuk dengan PIN Anda.", "Please log in with your PIN."},
+	string(CodeForbidden):    {"Perlu persetujuan supervisor.", "A supervisor must approve this."},
+	string(CodeApproval):     {"Masukkan PIN supervisor.", "Enter a supervisor PIN."},
+	string(CodeLocked):       {"Terlalu banyak PIN salah. Coba lagi dalam %d detik.", "Too many wrong PINs. Try again in %d seconds."},
+	string(CodeConflict):     {"Tidak dapat dilakukan sekarang.", "Not possible right now."},
+	string(CodeUnderpaid):    {"Pembayaran kurang %s.", "Payment is %s short."},
+	string(CodeNoShift):      {"Buka shift terlebih dahulu.", "Open a shift first."},
+	string(CodeStoreFailed):  {"Gagal menyimpan ke disk kasir. Transaksi belum tersimpan; hubungi teknisi.", "The till could not write to its disk. Nothing was saved; call a technician."},
+	string(CodeCorrupt):      {"Database kasir rusak. Penjualan dihentikan; hubungi teknisi.", "The till's database is damaged. Selling is stopped; call a technician."},
+	string(CodeCatalogStale): {"Katalog terlalu lama tidak diperbarui. Hubungkan kasir ke kantor pusat.", "The catalog is too old. Connect the till to head office."},
+	string(CodeInternal):     {"Terjadi kesalahan. Coba lagi.", "Something went wrong. Please try again."},
+
+	"empty_code":        {"Kode barang kosong.", "The item code is empty."},
+	"bad_check_digit":   {"Barcode %s salah baca, pindai ulang.", "Barcode %s misread, scan again."},
+	"unknown_code":      {"Barang tidak ditemukan: %s", "Item not found: %s"},
+	"inactive_product":  {"%s tidak dijual lagi.", "%s is no longer sold."},
+	"bad_qty":           {"Jumlah tidak valid.", "Invalid quantity."},
+	"whole_qty":         {"Jumlah untuk barang ini harus bilangan bulat.", "This item needs a whole quantity."},
+	"bad_discount":      {"Diskon tidak valid.", "Invalid discount."},
+	"bad_price":         {"Harga tidak valid.", "Invalid price."},
+	"bad_amount":        {"Jumlah uang tidak valid.", "Invalid amount."},
+	"no_payment":        {"Pilih cara pembayaran.", "Choose a payment."},
+	"unknown_method":    {"Cara bayar %s tidak tersedia.", "Payment method %s is not available."},
+	"method_offline":    {"%s hanya bisa dipakai saat kasir online.", "%s works only while the till is online."},
+	"noncash_over":      {"Pembayaran non-tunai tidak boleh melebihi total.", "Non-cash payments cannot exceed the total."},
+	"edc_bank":          {"Pilih bank EDC.", "Choose the EDC bank."},
+	"edc_approval":      {"Masukkan kode approval dari struk EDC.", "Enter the approval code from the EDC slip."},
+	"edc_last4":         {"Masukkan 4 digit terakhir kartu.", "Enter the card's last 4 digits."},
+	"cart_empty":        {"Keranjang masih kosong.", "The cart is empty."},
+	"cart_not_empty":    {"Selesaikan atau tahan transaksi ini dulu.", "Finish or park this sale first."},
+	"line_not_found":    {"Baris tidak ditemukan.", "Line not found."},
+	"cart_not_found":    {"Transaksi yang ditahan tidak ditemukan.", "Parked sale not found."},
+	"wrong_pin":         {"PIN salah.", "Wrong PIN."},
+	"wrong_supervisor":  {"PIN supervisor salah.", "Wrong supervisor PIN."},
+	"bad_pin":           {"PIN harus 4 sampai 8 angka.", "The PIN must be 4 to 8 digits."},
+	"shift_open":        {"Shift sudah dibuka.", "A shift is already open."},
+	"bad_reason":        {"Isi alasan.", "Give a reason."},
+	"sale_not_found":    {"Struk %s tidak ditemukan.", "Receipt %s not found."},
+	"not_a_sale":        {"%s bukan struk penjualan.", "%s is not a sales receipt."},
+	"already_voided":    {"Struk %s sudah dibatalkan.", "Receipt %s is already voided."},
+	"void_has_refund":   {"Struk %s sudah ada refund; gunakan refund.", "Receipt %s has refunds; refund instead."},
+	"void_other_shift":  {"Void hanya untuk struk shift ini; gunakan refund.", "Only this shift's receipts can be voided; refund instead."},
+	"refund_too_much":   {"Jumlah refund melebihi sisa yang bisa dikembalikan.", "Refund exceeds what is left to refund."},
+	"nothing_to_refund": {"Tidak ada yang bisa dikembalikan.", "Nothing left to refund."},
+	"bad_counted":       {"Isi jumlah uang yang dihitung.", "Enter the counted amounts."},
+	"database_corrupt":  {"Database kasir rusak. Penjualan dihentikan; hubungi teknisi.", "The till's database is damaged. Selling is stopped; call a technician."},
+}
+
+// Message returns the cashier's sentence for err in lang ("id" or "en").
+func Message(err error, lang string) string {
+	i := 0
+	if lang == "en" {
+		i = 1
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return messages[string(CodeInternal)][i]
+	}
+	key := e.Key
+	if key == "" {
+		key = string(e.Code)
+	}
+	m, ok := messages[key]
+	if !ok {
+		m = messages[string(e.Code)]
+	}
+	if len(e.Args) > 0 {
+		return fmt.Sprintf(m[i], e.Args...)
+	}
+	return m[i]
+}

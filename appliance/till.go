@@ -1,0 +1,211 @@
+package appliance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// TillOptions are what a Till is built from. Store, Catalog, Printer and
+// Drawer are required; Now defaults to time.Now; Online reports whether the
+// uplink is connected (nil: never).
+type TillOptions struct {
+	Store   Store
+	Catalog CatalogStore
+	Printer Printer
+	Drawer  Drawer
+	Now     Clock
+	Online  func() bool
+	Log     *slog.Logger
+	Version string // software version, for status
+	// Config is used when the store holds none; nil means DefaultConfig.
+	Config *Config
+}
+
+// Till is the till's service: everything a cashier or supervisor does goes
+// through it. It serialises the till's actions with one mutex: a till has
+// one cashier at a time, and the order of actions is the order of the
+// journal.
+type Till struct {
+	store   Store
+	catalog CatalogStore
+	printer Printer
+	drawer  Drawer
+	now     Clock
+	online  func() bool
+	log     *slog.Logger
+	version string
+
+	mu       sync.Mutex
+	cfg      Config
+	cart     *Cart
+	shift    *Shift // the open shift, or nil
+	sessions map[string]*session
+
+	failedPINs  int
+	lockedUntil time.Time
+
+	lastTime    time.Time // newest record's time: the clock floor
+	clockBehind bool
+}
+
+type session struct {
+	user     User
+	lastSeen time.Time
+}
+
+// NewTill loads the till's state from its store: config, the cart in
+// progress, the open shift and the time of the last record.
+func NewTill(ctx context.Context, o TillOptions) (*Till, error) {
+	if o.Store == nil || o.Catalog == nil || o.Printer == nil || o.Drawer == nil {
+		return nil, errors.New("appliance: NewTill needs a store, catalog, printer and drawer")
+	}
+	t := &Till{
+		store: o.Store, catalog: o.Catalog, printer: o.Printer, drawer: o.Drawer,
+		now: o.Now, online: o.Online, log: o.Log, version: o.Version,
+		sessions: map[string]*session{},
+	}
+	if t.now == nil {
+		t.now = time.Now
+	}
+	if t.online == nil {
+		t.online = func() bool { return false }
+	}
+	if t.log == nil {
+		t.log = slog.New(slog.DiscardHandler)
+	}
+	t.log = t.log.With("component", "till")
+
+	cfg, err := o.Store.Config(ctx)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		cfg = DefaultConfig()
+		if o.Config != nil {
+			cfg = *o.Config
+		}
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+		if err := o.Store.PutConfig(ctx, cfg); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	}
+	t.cfg = cfg
+
+	if sh, err := o.Store.CurrentShift(ctx); err == nil {
+		t.shift = sh
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if t.lastTime, err = o.Store.LastRecordTime(ctx); err != nil {
+		return nil, err
+	}
+	if err := t.loadCart(ctx); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// loadCart picks up the cart that was in progress when the till stopped.
+func (t *Till) loadCart(ctx context.Context) error {
+	carts, err := t.store.Carts(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range carts {
+		c := carts[i]
+		if c.Parked {
+			continue
+		}
+		if t.cart == nil || c.Updated.After(t.cart.Updated) {
+			if t.cart != nil && len(t.cart.Lines) > 0 {
+				// Two carts in progress cannot happen in normal use; keep
+				// the older one as parked rather than lose it.
+				t.cart.Parked, t.cart.ParkedAt = true, t.now()
+				if err := t.store.SaveCart(ctx, t.cart); err != nil {
+					return err
+				}
+			}
+			t.cart = &c
+		}
+	}
+	if t.cart == nil {
+		t.cart = t.newCart("")
+	}
+	return nil
+}
+
+// Config returns a copy of the running config.
+func (t *Till) Config() Config {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.cfg
+}
+
+// Log returns the till's logger.
+func (t *Till) Logger() *slog.Logger { return t.log }
+
+func newID(prefix string) string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// stamp returns the time for a new record. A till without a battery clock
+// can boot with a clock in the past; a record is never dated before the one
+// before it, and is flagged when its time was held.
+func (t *Till) stamp() (time.Time, bool) {
+	now := t.now()
+	if now.Before(t.lastTime) {
+		if !t.clockBehind {
+			t.log.Warn("clock behind last record", "now", now, "last", t.lastTime)
+		}
+		t.clockBehind = true
+		return t.lastTime, true
+	}
+	t.clockBehind = false
+	t.lastTime = now
+	return now, false
+}
+
+// commit writes a record and keeps the clock floor.
+func (t *Till) commit(ctx context.Context, rec *Record) error {
+	rec.Store, rec.Till = t.cfg.Store, t.cfg.Till
+	if err := t.store.Commit(ctx, rec); err != nil {
+		t.log.Error("commit failed", "kind", rec.Kind, "err", err)
+		var e *Error
+		if errors.As(err, &e) {
+			return err
+		}
+		return Wrap(CodeStoreFailed, err, "commit %s", rec.Kind)
+	}
+	t.log.Info("committed", "kind", rec.Kind, "seq", rec.Seq, "ref", rec.Ref(), "user", rec.UserID)
+	return nil
+}
+
+// print hands a receipt to the printer after its record is committed. A
+// failure is logged and returned for the cashier to see; it never undoes the
+// record.
+func (t *Till) print(ctx context.Context, r *Receipt) error {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := t.printer.Print(pctx, r); err != nil {
+		t.log.Error("print failed", "receipt", r.Title, "err", err)
+		return err
+	}
+	return nil
+}
+
+func (t *Till) openDrawer(ctx context.Context, why string) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := t.drawer.Open(dctx); err != nil {
+		t.log.Error("drawer open failed", "why", why, "err", err)
+	}
+}

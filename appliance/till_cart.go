@@ -1,0 +1,375 @@
+package appliance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+)
+
+// CartView is a cart with its totals, as the UI shows it.
+type CartView struct {
+	*Cart
+	Totals
+	// CashDue is what a cash-only payment must cover after rounding.
+	CashDue  Rupiah `json:"cash_due"`
+	Rounding Rupiah `json:"rounding"`
+	// ParkedCount is how many carts are parked.
+	ParkedCount int `json:"parked"`
+}
+
+// ParkedCart summarises a parked cart.
+type ParkedCart struct {
+	ID       string `json:"id"`
+	Note     string `json:"note"`
+	ParkedAt string `json:"parked_at"`
+	User     string `json:"user"`
+	Lines    int    `json:"lines"`
+	Total    Rupiah `json:"total"`
+}
+
+func (t *Till) newCart(user string) *Cart {
+	now := t.now()
+	info, _ := t.catalog.Info()
+	return &Cart{ID: newID("c-"), User: user, Started: now, Updated: now, CatalogVersion: info.Version, NextLine: 1}
+}
+
+func (t *Till) view(ctx context.Context) CartView {
+	tot := t.cart.Totals(&t.cfg)
+	v := CartView{Cart: t.cart, Totals: tot}
+	v.Rounding = t.cfg.Rounding.Adjust(tot.Total)
+	v.CashDue = tot.Total + v.Rounding
+	if carts, err := t.store.Carts(ctx); err == nil {
+		for _, c := range carts {
+			if c.Parked {
+				v.ParkedCount++
+			}
+		}
+	}
+	return v
+}
+
+// Cart returns the cart in progress.
+func (t *Till) Cart(ctx context.Context) CartView {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.view(ctx)
+}
+
+// change applies fn to a copy of the cart and saves it; if fn or the save
+// fails, the cart stays as it was, so what the cashier sees is what is on disk.
+func (t *Till) change(ctx context.Context, u User, fn func(c *Cart) error) (CartView, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := cloneCart(t.cart)
+	if c.User == "" {
+		c.User = u.Name
+	}
+	if err := fn(c); err != nil {
+		return CartView{}, err
+	}
+	c.Updated = t.now()
+	if err := t.store.SaveCart(ctx, c); err != nil {
+		return CartView{}, Wrap(CodeStoreFailed, err, "save cart %s", c.ID)
+	}
+	t.cart = c
+	return t.view(ctx), nil
+}
+
+func cloneCart(c *Cart) *Cart {
+	b, _ := json.Marshal(c)
+	var n Cart
+	json.Unmarshal(b, &n)
+	return &n
+}
+
+// AddLine adds a product by barcode or SKU. qty 0 means one unit; for a
+// weighed-item barcode the weight or price comes from the code.
+func (t *Till) AddLine(ctx context.Context, u User, code string, qty Qty) (CartView, error) {
+	if err := t.sellable(); err != nil {
+		return CartView{}, err
+	}
+	t.mu.Lock()
+	rules := t.cfg.Weighed
+	t.mu.Unlock()
+	scan, err := ParseScan(code, rules)
+	if err != nil {
+		return CartView{}, err
+	}
+	var p *Product
+	for _, key := range scan.LookupKeys() {
+		p, err = t.catalog.Lookup(key)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return CartView{}, Wrap(CodeStoreFailed, err, "lookup %s", key)
+		}
+	}
+	if p == nil {
+		return CartView{}, Errorm(CodeNotFound, "unknown_code", []any{strings.TrimSpace(code)}, "no product for %q", code)
+	}
+	if !p.Active {
+		return CartView{}, Errorm(CodeConflict, "inactive_product", []any{p.Name}, "product %s inactive", p.SKU)
+	}
+	if qty == 0 {
+		qty = QtyOne
+	}
+	if err := checkQty(p.Weighed, qty); err != nil {
+		return CartView{}, err
+	}
+	price := p.PriceAt(t.now())
+	line := Line{
+		SKU: p.SKU, Barcode: scan.Raw, Name: p.Name, Category: p.Category, Unit: p.Unit,
+		TaxClass: p.TaxClass, Weighed: p.Weighed, Qty: qty, ListPrice: price, UnitPrice: price,
+	}
+	if scan.Kind == KindOther {
+		line.Barcode = ""
+	}
+	if line.TaxClass == "" {
+		line.TaxClass = "PPN"
+	}
+	if scan.Kind == KindWeighed {
+		switch scan.Value {
+		case WeighedPrice:
+			// The scale printed the price: one piece at that price.
+			line.UnitPrice, line.Qty, line.FixedPrice, line.Weighed = scan.Price, QtyOne, true, false
+		case WeighedWeight:
+			line.Qty = Qty(scan.WeightG)
+			if line.Qty <= 0 {
+				return CartView{}, Errorm(CodeInvalid, "bad_qty", nil, "weight 0 in %s", code)
+			}
+		}
+	}
+	return t.change(ctx, u, func(c *Cart) error {
+		if !line.Weighed && !line.FixedPrice {
+			for i := range c.Lines {
+				l := &c.Lines[i]
+				if l.SKU == line.SKU && !l.Weighed && !l.FixedPrice && l.OverrideBy == "" && l.Discount == nil && l.UnitPrice == line.UnitPrice {
+					if err := checkQty(false, l.Qty+line.Qty); err != nil {
+						return err
+					}
+					l.Qty += line.Qty
+					return nil
+				}
+			}
+		}
+		line.ID = c.NextLine
+		c.NextLine++
+		c.Lines = append(c.Lines, line)
+		return nil
+	})
+}
+
+// maxLineQty bounds a line: 9,999 units is more than any shop rings up at once
+// and keeps every product of price and quantity far from overflow.
+const maxLineQty = 9999 * QtyOne
+
+func checkQty(weighed bool, q Qty) error {
+	if q <= 0 || q > maxLineQty {
+		return Errorm(CodeInvalid, "bad_qty", nil, "quantity %d", q)
+	}
+	if !weighed && q%QtyOne != 0 {
+		return Errorm(CodeInvalid, "whole_qty", nil, "fractional quantity %d of a counted product", q)
+	}
+	return nil
+}
+
+func findLine(c *Cart, id int) (*Line, error) {
+	l := c.Line(id)
+	if l == nil {
+		return nil, Errorm(CodeNotFound, "line_not_found", nil, "line %d", id)
+	}
+	return l, nil
+}
+
+// SetQty changes a line's quantity; zero removes the line.
+func (t *Till) SetQty(ctx context.Context, u User, id int, q Qty) (CartView, error) {
+	return t.change(ctx, u, func(c *Cart) error {
+		l, err := findLine(c, id)
+		if err != nil {
+			return err
+		}
+		if q == 0 {
+			removeLine(c, id)
+			return nil
+		}
+		if err := checkQty(l.Weighed, q); err != nil {
+			return err
+		}
+		l.Qty = q
+		return nil
+	})
+}
+
+// RemoveLine takes a line off the cart.
+func (t *Till) RemoveLine(ctx context.Context, u User, id int) (CartView, error) {
+	return t.change(ctx, u, func(c *Cart) error {
+		if _, err := findLine(c, id); err != nil {
+			return err
+		}
+		removeLine(c, id)
+		return nil
+	})
+}
+
+func removeLine(c *Cart, id int) {
+	for i := range c.Lines {
+		if c.Lines[i].ID == id {
+			c.Lines = append(c.Lines[:i], c.Lines[i+1:]...)
+			return
+		}
+	}
+}
+
+// needsApproval reports whether a discount is above what a cashier may give.
+func (t *Till) needsApproval(d *Discount) bool {
+	return d.PercentBP > t.cfg.DiscountLimitBP || d.Amount > t.cfg.DiscountLimit
+}
+
+// DiscountLine sets (or with a zero discount, removes) a line's discount.
+// Above the configured limit it needs a supervisor.
+func (t *Till) DiscountLine(ctx context.Context, u User, id int, d Discount, approvalPIN string) (CartView, error) {
+	if err := d.Validate(); err != nil {
+		return CartView{}, err
+	}
+	return t.change(ctx, u, func(c *Cart) error {
+		l, err := findLine(c, id)
+		if err != nil {
+			return err
+		}
+		if d.PercentBP == 0 && d.Amount == 0 {
+			l.Discount = nil
+			return nil
+		}
+		if t.needsApproval(&d) {
+			by, err := t.approve(ctx, u, approvalPIN)
+			if err != nil {
+				return err
+			}
+			d.ApprovedBy = by.Name
+		}
+		l.Discount = &d
+		return nil
+	})
+}
+
+// DiscountOrder sets (or removes) the discount on the whole cart.
+func (t *Till) DiscountOrder(ctx context.Context, u User, d Discount, approvalPIN string) (CartView, error) {
+	if err := d.Validate(); err != nil {
+		return CartView{}, err
+	}
+	return t.change(ctx, u, func(c *Cart) error {
+		if d.PercentBP == 0 && d.Amount == 0 {
+			c.Discount = nil
+			return nil
+		}
+		if len(c.Lines) == 0 {
+			return Errorm(CodeConflict, "cart_empty", nil, "discount on an empty cart")
+		}
+		if t.needsApproval(&d) {
+			by, err := t.approve(ctx, u, approvalPIN)
+			if err != nil {
+				return err
+			}
+			d.ApprovedBy = by.Name
+		}
+		c.Discount = &d
+		return nil
+	})
+}
+
+// OverridePrice changes a line's unit price. It always needs a supervisor.
+func (t *Till) OverridePrice(ctx context.Context, u User, id int, price Rupiah, approvalPIN string) (CartView, error) {
+	if price < 0 || price > maxRupiah {
+		return CartView{}, Errorm(CodeInvalid, "bad_price", nil, "price %d", price)
+	}
+	return t.change(ctx, u, func(c *Cart) error {
+		l, err := findLine(c, id)
+		if err != nil {
+			return err
+		}
+		by, err := t.approve(ctx, u, approvalPIN)
+		if err != nil {
+			return err
+		}
+		l.UnitPrice, l.OverrideBy = price, by.Name
+		return nil
+	})
+}
+
+// ClearCart empties the cart in progress.
+func (t *Till) ClearCart(ctx context.Context, u User) (CartView, error) {
+	return t.change(ctx, u, func(c *Cart) error {
+		if len(c.Lines) > 0 {
+			t.log.Info("cart cleared", "cart", c.ID, "lines", len(c.Lines), "user", u.ID)
+		}
+		c.Lines, c.Discount = nil, nil
+		return nil
+	})
+}
+
+// Park puts the cart aside and starts a new one.
+func (t *Till) Park(ctx context.Context, u User, note string) (CartView, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.cart.Lines) == 0 {
+		return CartView{}, Errorm(CodeConflict, "cart_empty", nil, "park an empty cart")
+	}
+	parked := cloneCart(t.cart)
+	parked.Parked, parked.ParkedAt, parked.Note = true, t.now(), strings.TrimSpace(note)
+	if err := t.store.SaveCart(ctx, parked); err != nil {
+		return CartView{}, Wrap(CodeStoreFailed, err, "park cart")
+	}
+	t.cart = t.newCart(u.Name)
+	return t.view(ctx), nil
+}
+
+// Parked lists parked carts, oldest first.
+func (t *Till) Parked(ctx context.Context) ([]ParkedCart, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	carts, err := t.store.Carts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []ParkedCart{}
+	for i := range carts {
+		c := &carts[i]
+		if !c.Parked {
+			continue
+		}
+		out = append(out, ParkedCart{ID: c.ID, Note: c.Note, ParkedAt: c.ParkedAt.Format("2006-01-02T15:04:05Z07:00"),
+			User: c.User, Lines: len(c.Lines), Total: c.Totals(&t.cfg).Total})
+	}
+	return out, nil
+}
+
+// Recall makes a parked cart the cart in progress. The current cart must be empty.
+func (t *Till) Recall(ctx context.Context, u User, id string) (CartView, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.cart.Lines) > 0 {
+		return CartView{}, Errorm(CodeConflict, "cart_not_empty", nil, "recall over a non-empty cart")
+	}
+	carts, err := t.store.Carts(ctx)
+	if err != nil {
+		return CartView{}, err
+	}
+	for i := range carts {
+		c := carts[i]
+		if c.ID != id || !c.Parked {
+			continue
+		}
+		c.Parked, c.Updated = false, t.now()
+		if err := t.store.SaveCart(ctx, &c); err != nil {
+			return CartView{}, Wrap(CodeStoreFailed, err, "recall cart")
+		}
+		if err := t.store.DeleteCart(ctx, t.cart.ID); err != nil {
+			t.log.Warn("delete empty cart", "err", err)
+		}
+		t.cart = &c
+		return t.view(ctx), nil
+	}
+	return CartView{}, Errorm(CodeNotFound, "cart_not_found", nil, "parked cart %s", id)
+}
