@@ -55,6 +55,9 @@ var messages = map[string][2]string{
 	"refund_too_much":   {"Jumlah refund melebihi sisa yang bisa dikembalikan.", "Refund exceeds what is left to refund."},
 	"nothing_to_refund": {"Tidak ada yang bisa dikembalikan.", "Nothing left to refund."},
 	"bad_counted":       {"Isi jumlah uang yang dihitung.", "Enter the counted amounts."},
+	"bad_request":       {"Permintaan tidak valid.", "Invalid request."},
+	"cross_origin":      {"Permintaan dari situs lain ditolak.", "Requests from another site are refused."},
+	"no_endpoint":       {"Alamat API tidak dikenal.", "Unknown API address."},
 	"database_corrupt":  {"Database kasir rusak. Penjualan dihentikan; hubungi teknisi.", "The till's database is damaged. Selling is stopped; call a technician."},
 }
 

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kasirpos/kasir/appliance"
+	"github.com/kasirpos/kasir/appliance/demo"
+	"github.com/kasirpos/kasir/appliance/web"
+	"github.com/kasirpos/kasir/drivers/virtual"
+	"github.com/kasirpos/kasir/localstore"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, data := newFlags("serve", stderr)
+	addr := fs.String("http", ":8080", "address to serve the UI and API on")
+	withDemo := fs.Bool("demo", false, "seed an empty database with the demo catalog and PINs (cashier 1111, supervisor 9999)")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, *level)
+	log.Info("starting", "version", version, "data", *data)
+
+	if err := os.MkdirAll(*data, 0o755); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	var handler http.Handler
+	db, err := localstore.Open(ctx, *data, log)
+	switch {
+	case appliance.ErrorCode(err) == appliance.CodeCorrupt:
+		// Refuse to sell, say why on the screen, and leave the file alone
+		// for recovery.
+		log.Error("database failed its integrity check; selling is refused", "path", filepath.Join(*data, "kasir.db"), "err", err)
+		handler = web.Unavailable(err, log)
+	case err != nil:
+		return fmt.Errorf("open database: %w", err)
+	default:
+		defer db.Close()
+		h, err := wire(ctx, db, *data, *withDemo, log, stdout)
+		if err != nil {
+			return err
+		}
+		handler = h
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "kasir: serving on http://%s\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	log.Info("stopped")
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// wire builds the till from its store and the virtual devices.
+func wire(ctx context.Context, db *localstore.DB, data string, withDemo bool, log *slog.Logger, stdout io.Writer) (http.Handler, error) {
+	vp, err := virtual.NewPrinter(filepath.Join(data, "printer"), nil)
+	if err != nil {
+		return nil, err
+	}
+	printer := &receiptPrinter{vp}
+	drawer := &drawer{d: &virtual.Drawer{}}
+	till, err := appliance.NewTill(ctx, appliance.TillOptions{
+		Store: db, Catalog: db, Printer: printer, Drawer: drawer, Log: log, Version: version,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start till: %w", err)
+	}
+	if withDemo {
+		if err := seedDemo(ctx, db, till, log, stdout); err != nil {
+			return nil, err
+		}
+	}
+	if users, err := db.Users(ctx); err == nil && len(users) == 0 {
+		log.Warn("no users: add one with `kasir user add`, or start with --demo")
+	}
+	return web.New(web.Options{Till: till, Catalog: db, Paper: printer, Log: log, Health: db.IntegrityCheck}), nil
+}
+
+func seedDemo(ctx context.Context, db *localstore.DB, till *appliance.Till, log *slog.Logger, stdout io.Writer) error {
+	info, err := db.Info()
+	if err != nil {
+		return err
+	}
+	if info.Products == 0 {
+		ps := demo.Products()
+		if err := db.ReplaceCatalog(ctx, appliance.CatalogInfo{Version: demo.Version, LoadedAt: time.Now(), Source: "demo"}, ps); err != nil {
+			return fmt.Errorf("seed demo catalog: %w", err)
+		}
+		log.Info("demo catalog loaded", "products", len(ps))
+	}
+	users, err := db.Users(ctx)
+	if err != nil {
+		return err
+	}
+	if len(users) == 0 {
+		if err := till.AddUser(ctx, appliance.User{ID: "kasir", Name: "Kasir Demo", Role: appliance.RoleCashier}, "1111"); err != nil {
+			return err
+		}
+		if err := till.AddUser(ctx, appliance.User{ID: "spv", Name: "Supervisor Demo", Role: appliance.RoleSupervisor}, "9999"); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "kasir: demo mode: cashier PIN 1111, supervisor PIN 9999")
+	}
+	return nil
+}
+
+// receiptPrinter adapts the virtual printer to the till's Printer.
+type receiptPrinter struct{ p *virtual.Printer }
+
+func (r *receiptPrinter) Print(ctx context.Context, rc *appliance.Receipt) error {
+	return r.p.Print(ctx, rc.Title, rc.Text())
+}
+
+func (r *receiptPrinter) Status() appliance.DeviceStatus {
+	if err := r.p.Fault(); err != nil {
+		return appliance.DeviceStatus{Name: "virtual", State: appliance.DevicePaperOut, Detail: err.Error()}
+	}
+	return appliance.DeviceStatus{Name: "virtual", State: appliance.DeviceOK}
+}
+
+func (r *receiptPrinter) Printed(limit int) ([]appliance.PrintedReceipt, error) {
+	jobs, err := r.p.Jobs(limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]appliance.PrintedReceipt, len(jobs))
+	for i, j := range jobs {
+		out[i] = appliance.PrintedReceipt{ID: j.ID, Time: j.Time, Title: j.Title, Text: j.Text}
+	}
+	return out, nil
+}
+
+type drawer struct{ d *virtual.Drawer }
+
+func (d *drawer) Open(ctx context.Context) error { return d.d.Open(ctx) }
+func (d *drawer) Status() appliance.DeviceStatus {
+	return appliance.DeviceStatus{Name: "virtual", State: appliance.DeviceOK}
+}
