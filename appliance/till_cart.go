@@ -11,11 +11,48 @@ import (
 type CartView struct {
 	*Cart
 	Totals
+	// Lines shadows the cart's lines and the totals' lines with both in one.
+	Lines []CartLine `json:"lines"`
 	// CashDue is what a cash-only payment must cover after rounding.
 	CashDue  Rupiah `json:"cash_due"`
 	Rounding Rupiah `json:"rounding"`
 	// ParkedCount is how many carts are parked.
 	ParkedCount int `json:"parked"`
+}
+
+// CartLine is a cart line with its amounts, as the UI shows it.
+type CartLine struct {
+	ID          int       `json:"id"`
+	SKU         string    `json:"sku"`
+	Barcode     string    `json:"barcode,omitempty"`
+	Name        string    `json:"name"`
+	Unit        string    `json:"unit"`
+	TaxClass    string    `json:"tax_class"`
+	Weighed     bool      `json:"weighed"`
+	FixedPrice  bool      `json:"fixed_price"`
+	Qty         Qty       `json:"qty"`
+	ListPrice   Rupiah    `json:"list_price"`
+	UnitPrice   Rupiah    `json:"unit_price"`
+	OverrideBy  string    `json:"override_by,omitempty"`
+	Gross       Rupiah    `json:"gross"`
+	Discount    Rupiah    `json:"discount"`
+	OrderShare  Rupiah    `json:"order_share"`
+	Net         Rupiah    `json:"net"`
+	DiscountSet *Discount `json:"discount_set,omitempty"`
+	DiscountPct float64   `json:"discount_pct"` // for display only
+}
+
+func cartLine(l Line, t LineTotals) CartLine {
+	c := CartLine{
+		ID: l.ID, SKU: l.SKU, Barcode: l.Barcode, Name: l.Name, Unit: l.Unit, TaxClass: l.TaxClass,
+		Weighed: l.Weighed, FixedPrice: l.FixedPrice, Qty: l.Qty, ListPrice: l.ListPrice, UnitPrice: l.UnitPrice,
+		OverrideBy: l.OverrideBy, Gross: t.Gross, Discount: t.Discount, OrderShare: t.OrderShare, Net: t.Net,
+		DiscountSet: l.Discount,
+	}
+	if l.Discount != nil {
+		c.DiscountPct = float64(l.Discount.PercentBP) / 100
+	}
+	return c
 }
 
 // ParkedCart summarises a parked cart.
@@ -36,7 +73,10 @@ func (t *Till) newCart(user string) *Cart {
 
 func (t *Till) view(ctx context.Context) CartView {
 	tot := t.cart.Totals(&t.cfg)
-	v := CartView{Cart: t.cart, Totals: tot}
+	v := CartView{Cart: t.cart, Totals: tot, Lines: make([]CartLine, len(t.cart.Lines))}
+	for i := range t.cart.Lines {
+		v.Lines[i] = cartLine(t.cart.Lines[i], tot.Lines[i])
+	}
 	v.Rounding = t.cfg.Rounding.Adjust(tot.Total)
 	v.CashDue = tot.Total + v.Rounding
 	if carts, err := t.store.Carts(ctx); err == nil {
