@@ -45,8 +45,12 @@ func groupThousands(n uint64) string {
 }
 
 // ParseRupiah reads an amount as people write it: "12500", "12.500",
-// "Rp 12.500", "Rp12.500,00". A non-zero fraction is an error: rupiah have no
-// decimals at the till.
+// "Rp 12.500", "Rp. 12.500", "Rp12.500,00", "12.500,-", and "12500.00" as a
+// spreadsheet exports it. A dot followed by three digits groups thousands;
+// any other dot or a comma starts a fraction, and a non-zero fraction is an
+// error: rupiah have no decimals at the till. Malformed grouping such as
+// "1.50" or "12.5000" is an error rather than a guess, because a wrong guess
+// is a price a hundred times too high.
 func ParseRupiah(s string) (Rupiah, error) {
 	t := strings.TrimSpace(s)
 	neg := false
@@ -54,28 +58,51 @@ func ParseRupiah(s string) (Rupiah, error) {
 		neg = true
 		t = strings.TrimSpace(t[1:])
 	}
-	t = strings.TrimPrefix(t, "Rp")
-	t = strings.TrimPrefix(t, "rp")
-	t = strings.TrimSpace(t)
-	if i := strings.LastIndexByte(t, ','); i >= 0 {
-		frac := t[i+1:]
-		if strings.Trim(frac, "0") != "" || strings.ContainsAny(frac, ".") {
-			return 0, Errorf(CodeInvalid, "amount %q has a fraction of a rupiah", s)
+	for _, cur := range []string{"rp", "idr"} {
+		if len(t) >= len(cur) && strings.EqualFold(t[:len(cur)], cur) {
+			t = strings.TrimSpace(strings.TrimPrefix(t[len(cur):], "."))
+			break
 		}
-		t = t[:i]
 	}
-	t = strings.ReplaceAll(t, ".", "")
-	if t == "" {
+	// "12.500,-" is how a price tag says "and no cents".
+	t = strings.TrimSuffix(strings.TrimSuffix(t, ",-"), ".-")
+	whole := t
+	frac := ""
+	if i := strings.LastIndexByte(t, ','); i >= 0 {
+		whole, frac = t[:i], t[i+1:]
+	} else if i := strings.LastIndexByte(t, '.'); i >= 0 && len(t)-i-1 != 3 {
+		whole, frac = t[:i], t[i+1:]
+	}
+	if frac != "" && (!allDigits(frac) || strings.Trim(frac, "0") != "") {
+		return 0, Errorf(CodeInvalid, "amount %q has a fraction of a rupiah", s)
+	}
+	digits, ok := ungroupThousands(whole)
+	if whole == "" {
 		return 0, Errorf(CodeInvalid, "amount %q is empty", s)
 	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n > maxRupiah {
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if !ok || err != nil || n > maxRupiah {
 		return 0, Errorf(CodeInvalid, "amount %q is not a number of rupiah", s)
 	}
 	if neg {
 		n = -n
 	}
 	return Rupiah(n), nil
+}
+
+// ungroupThousands removes thousands dots from s, which must be digits
+// grouped correctly: "12.500" and "1.250.000", not "1.2.3".
+func ungroupThousands(s string) (string, bool) {
+	if !strings.Contains(s, ".") {
+		return s, allDigits(s)
+	}
+	groups := strings.Split(s, ".")
+	for i, g := range groups {
+		if !allDigits(g) || (i > 0 && len(g) != 3) || len(g) > 3 {
+			return "", false
+		}
+	}
+	return strings.Join(groups, ""), true
 }
 
 // maxRupiah bounds any single amount so that products of amounts and
@@ -145,12 +172,16 @@ func (q *Qty) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParseQty reads "3", "0.75" or "0,75" as a quantity.
+// ParseQty reads "3", "0.75" or "0,75" as a quantity. An empty string is an
+// error, not zero.
 func ParseQty(s string) (Qty, error) {
 	s = strings.TrimSpace(strings.Replace(s, ",", ".", 1))
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" && frac == "" {
+		return 0, Errorm(CodeInvalid, "bad_qty", nil, "quantity %q", s)
+	}
 	if whole == "" {
 		whole = "0"
 	}

@@ -180,7 +180,9 @@ func SaleReceipt(s *Sale, cfg *Config, reprint bool) *Receipt {
 	}
 	b.rule()
 	for _, l := range s.Lines {
-		b.text(l.Name)
+		for _, part := range wrap(l.Name, b.w) {
+			b.text(part)
+		}
 		unit := ""
 		if l.Unit != "" && l.Unit != "pcs" {
 			unit = " " + l.Unit

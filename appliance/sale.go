@@ -73,8 +73,8 @@ func ReceiptNumber(store, till string, seq int64) string {
 	return fmt.Sprintf("%s-%s-%06d", store, till, seq)
 }
 
-// Net returns the signed effect of the document on takings: positive for a
-// sale, negative for a void or refund.
+// sign is the direction of the document's effect on takings: +1 for a
+// sale, −1 for a void or refund.
 func (s *Sale) sign() Rupiah {
 	if s.Kind == DocSale {
 		return 1

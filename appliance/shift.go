@@ -138,8 +138,10 @@ func BuildShiftReport(kind string, sh *Shift, docs []Sale, moves []CashMove, cou
 		if code == cashCode {
 			m.Expected += sh.Float + r.CashIn - r.CashOut
 		}
-		if counted != nil {
-			m.Counted, m.HasCount = counted[code], true
+		// A method the cashier did not count has no difference: counting
+		// only cash must not turn the card takings into a shortfall.
+		if v, ok := counted[code]; ok {
+			m.Counted, m.HasCount = v, true
 			m.Diff = m.Counted - m.Expected
 			r.Diff += m.Diff
 		}
