@@ -66,9 +66,11 @@ func (t *Till) checkPIN(ctx context.Context, pin string, supervisor bool) (*User
 		}
 	}
 	t.failedPINs++
-	key := "wrong_pin"
+	code, key := CodeUnauthorized, "wrong_pin"
 	if supervisor {
-		key = "wrong_supervisor"
+		// Still asking for approval: a wrong supervisor PIN must not look
+		// like an expired session to the UI.
+		code, key = CodeApproval, "wrong_supervisor"
 	}
 	if t.failedPINs >= max(t.cfg.PINAttempts, 1) {
 		t.failedPINs = 0
@@ -77,7 +79,7 @@ func (t *Till) checkPIN(ctx context.Context, pin string, supervisor bool) (*User
 		secs := int(t.cfg.LockoutFor.Seconds())
 		return nil, &Error{Code: CodeLocked, Args: []any{secs}, Detail: "pin lockout started"}
 	}
-	return nil, Errorm(CodeUnauthorized, key, nil, "wrong PIN (%d in a row)", t.failedPINs)
+	return nil, Errorm(code, key, nil, "wrong PIN (%d in a row)", t.failedPINs)
 }
 
 // approve returns who approves an action that needs a supervisor: the user

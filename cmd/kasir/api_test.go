@@ -286,7 +286,7 @@ func TestVoidAndRefundNeedSupervisor(t *testing.T) {
 		t.Fatalf("void without approval: %d %s", code, body)
 	}
 	code, body = c.do("POST", "/api/v1/sales/"+a.Number+"/void", map[string]any{"reason": "salah input", "approval_pin": "1111"}, nil)
-	if code != 401 {
+	if code != 403 || errCode(body) != "needs_approval" || !strings.Contains(string(body), "PIN supervisor salah") {
 		t.Fatalf("void approved by a cashier PIN: %d %s", code, body)
 	}
 	var void saleJSON

@@ -98,7 +98,7 @@ func wire(ctx context.Context, db *localstore.DB, data string, withDemo bool, lo
 	if users, err := db.Users(ctx); err == nil && len(users) == 0 {
 		log.Warn("no users: add one with `kasir user add`, or start with --demo")
 	}
-	return web.New(web.Options{Till: till, Catalog: db, Paper: printer, Log: log, Health: db.IntegrityCheck}), nil
+	return web.New(web.Options{Till: till, Catalog: db, Paper: printer, Log: log, Health: func(ctx context.Context) error { _, err := db.SyncState(ctx); return err }}), nil
 }
 
 func seedDemo(ctx context.Context, db *localstore.DB, till *appliance.Till, log *slog.Logger, stdout io.Writer) error {

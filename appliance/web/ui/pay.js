@@ -1,0 +1,305 @@
+"use strict";
+// pay.js: the payment screen. Tenders (cash, bank EDC card, other methods)
+// accumulate until they cover what is due; a quick-cash button that covers it
+// completes the sale in one tap. After the sale: the change, big, and the
+// receipt as printed.
+
+const Pay = (() => {
+  const banks = ["BCA", "BRI", "Mandiri", "BNI", "CIMB Niaga", "Lainnya"];
+  const defaultMethods = [
+    { code: "cash", name: "Tunai", cash: true, offline: true, quick_cash: [20000, 50000, 100000] },
+    { code: "card", name: "Kartu (EDC)", offline: true, edc: true },
+  ];
+
+  let cart = null;
+  let tenders = [];
+  let method = "cash";
+  let modal = null;
+  let busy = false;
+  let keypadTarget = null;
+  let f = {}; // the form's fields
+
+  function methods() {
+    const m = (App.config && App.config.payment_methods) || [];
+    return m.length ? m : defaultMethods;
+  }
+
+  function spec(code) {
+    return methods().find((m) => m.code === code) || { code, name: code };
+  }
+
+  function isCash(code) {
+    const s = spec(code);
+    return !!s.cash || code === "cash";
+  }
+
+  // roundAdjust mirrors the till's cash rounding so that a split payment shows
+  // the right cash amount; with no non-cash tender the till's cash_due is used.
+  function roundAdjust(amount) {
+    const r = (App.config && App.config.rounding) || {};
+    const unit = Number(r.unit) || 0;
+    if (unit <= 1 || amount <= 0) return 0;
+    const rem = amount % unit;
+    if (!rem) return 0;
+    if (r.mode === "up") return unit - rem;
+    if (r.mode === "nearest") return rem * 2 >= unit ? unit - rem : -rem;
+    return -rem;
+  }
+
+  // settle works out what is still owed, the way the till will.
+  function settle() {
+    const total = cart.total;
+    let cash = 0;
+    let nonCash = 0;
+    for (const t of tenders) {
+      if (isCash(t.method)) cash += t.amount;
+      else nonCash += t.amount;
+    }
+    const hasCash = tenders.some((t) => isCash(t.method));
+    const cashPart = Math.max(0, total - nonCash);
+    const cashDue = nonCash === 0 && cart.cash_due !== undefined ? cart.cash_due : cashPart + roundAdjust(cashPart);
+    const covered = nonCash >= total || (hasCash && cash >= cashDue);
+    return {
+      total, cash, nonCash, cashDue, covered,
+      due: hasCash ? cashDue + nonCash : total,
+      remaining: Math.max(0, total - nonCash - cash), // exact, for a non-cash tender
+      remainingCash: covered ? 0 : Math.max(0, cashDue - cash), // what cash must still cover
+      change: hasCash && covered ? Math.max(0, cash - cashDue) : 0,
+    };
+  }
+
+  // ---- Opening and drawing ---------------------------------------------------
+
+  function open(c) {
+    if (!c || !c.lines || !c.lines.length) {
+      UI.toast(I18n.t("pay.empty_cart"));
+      return;
+    }
+    cart = c;
+    tenders = [];
+    method = methods()[0].code;
+    busy = false;
+    modal = UI.modal({ title: I18n.t("pay.title"), cls: "modal-fullscreen pay", id: "pay-screen", body: UI.el("div", { class: "pay-grid" }) });
+    draw();
+  }
+
+  function draw() {
+    const s = settle();
+    const grid = modal.body.firstChild;
+    grid.replaceChildren(summary(s), entry(s), keypad());
+  }
+
+  function summary(s) {
+    const rows = [
+      UI.el("div", { class: "pay-label", text: I18n.t("pay.total") }),
+      UI.el("div", { class: "pay-due", id: "pay-due", text: Fmt.rp(cart.total) }),
+    ];
+    if (s.cashDue !== s.total - s.nonCash && s.remaining > 0) {
+      rows.push(UI.el("div", { class: "pay-cashdue", id: "pay-cash-due" },
+        I18n.t("pay.cash_due") + ": " + Fmt.rp(s.cashDue) + " (" + I18n.t("pay.rounding") + " " + Fmt.rp(s.cashDue - (s.total - s.nonCash)) + ")"));
+    }
+    const list = UI.el("ul", { class: "tenders", id: "pay-tenders" });
+    if (!tenders.length) list.append(UI.el("li", { class: "tender-empty", text: I18n.t("pay.no_tenders") }));
+    tenders.forEach((t, i) => {
+      const extra = t.bank ? " · " + t.bank + " ·" + t.card_last4 : "";
+      list.append(UI.el("li", { class: "tender" },
+        UI.el("span", { class: "tender-name", text: spec(t.method).name + extra }),
+        UI.el("span", { class: "tender-amount", text: Fmt.rp(t.amount) }),
+        UI.button("×", { class: "btn btn-qty", "aria-label": I18n.t("pay.remove_tender") }, () => { tenders.splice(i, 1); draw(); })));
+    });
+    const left = s.covered
+      ? UI.el("div", { class: "pay-left pay-left-change" }, UI.el("span", { text: I18n.t("pay.change") }), UI.el("strong", { id: "pay-remaining", text: Fmt.rp(s.change) }))
+      : UI.el("div", { class: "pay-left" }, UI.el("span", { text: I18n.t("pay.remaining") }), UI.el("strong", { id: "pay-remaining", text: Fmt.rp(isCash(method) ? s.remainingCash : s.remaining) }));
+    return UI.el("div", { class: "pay-summary" },
+      rows, UI.el("div", { class: "pay-label", text: I18n.t("pay.tenders") }), list, left,
+      UI.el("div", { class: "pay-buttons" },
+        UI.button(I18n.t("btn.cancel"), { class: "btn", id: "pay-cancel" }, () => modal.close()),
+        UI.button(I18n.t("pay.complete"), { class: "btn btn-pay" + (s.covered ? " btn-ready" : ""), id: "pay-complete" }, complete)));
+  }
+
+  function entry(s) {
+    const online = !Status.current || Status.current.online !== false;
+    const tabs = UI.el("div", { class: "segmented pay-methods" }, methods().map((m) => UI.button(m.name, {
+      class: "btn seg" + (m.code === method ? " seg-on" : ""), id: "pay-method-" + m.code, data: { method: m.code },
+      disabled: !online && m.offline === false, title: !online && m.offline === false ? I18n.t("pay.offline_only") : null,
+    }, () => { method = m.code; draw(); })));
+    const sp = spec(method);
+    const form = sp.cash || method === "cash" ? cashForm(sp, s) : sp.edc ? cardForm(s) : otherForm(s);
+    return UI.el("div", { class: "pay-entry" }, tabs, form);
+  }
+
+  function cashForm(sp, s) {
+    const quick = UI.el("div", { class: "quick" });
+    quick.append(UI.button([UI.el("span", { text: I18n.t("pay.exact") }), UI.el("small", { text: Fmt.rp(s.remainingCash) })],
+      { class: "btn quick-cash quick-exact", data: { amount: "exact" }, disabled: s.covered }, () => quickCash(settle().remainingCash)));
+    for (const a of sp.quick_cash || []) {
+      quick.append(UI.button(Fmt.rp(a), { class: "btn quick-cash", data: { amount: String(a) }, disabled: s.covered }, () => quickCash(a)));
+    }
+    f.amount = UI.amountField({ id: "pay-amount", label: I18n.t("pay.amount") });
+    f.amount.input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); complete(); } });
+    keypadTarget = f.amount.input;
+    setTimeout(() => f.amount.input.focus(), 0);
+    return UI.el("div", { class: "pay-form" }, quick,
+      UI.el("div", { class: "pay-row" }, f.amount.root, UI.button(I18n.t("pay.add"), { class: "btn", id: "pay-add" }, addCash)));
+  }
+
+  function cardForm(s) {
+    const select = UI.el("select", { id: "card-bank", class: "field-input" }, banks.map((b) => UI.el("option", { value: b, text: b })));
+    f.bank = select;
+    f.approval = UI.textField({ id: "card-approval", label: I18n.t("pay.approval"), maxlength: 12 });
+    f.last4 = UI.textField({ id: "card-last4", label: I18n.t("pay.last4"), maxlength: 4 });
+    f.last4.input.inputMode = "none"; // the keypad types it
+    f.card = UI.amountField({ id: "card-amount", label: I18n.t("pay.amount"), value: s.remaining });
+    for (const i of [f.approval.input, f.last4.input, f.card.input]) i.addEventListener("focus", () => { keypadTarget = i; });
+    keypadTarget = f.approval.input;
+    setTimeout(() => f.approval.input.focus(), 0);
+    return UI.el("div", { class: "pay-form card-form" },
+      UI.el("label", { class: "field" }, UI.el("span", { class: "field-label", text: I18n.t("pay.bank") }), select),
+      f.approval.root, f.last4.root,
+      UI.el("div", { class: "pay-row" }, f.card.root, UI.button(I18n.t("pay.add"), { class: "btn", id: "card-add" }, addCard)));
+  }
+
+  function otherForm(s) {
+    f.other = UI.amountField({ id: "other-amount", label: I18n.t("pay.amount"), value: s.remaining });
+    keypadTarget = f.other.input;
+    return UI.el("div", { class: "pay-form" },
+      UI.el("div", { class: "pay-row" }, f.other.root, UI.button(I18n.t("pay.add"), { class: "btn", id: "other-add" }, addOther)));
+  }
+
+  function keypad() {
+    return UI.el("div", { class: "pay-keypad" }, UI.numPad({ target: () => keypadTarget, id: "pay-keypad" }));
+  }
+
+  // ---- Tenders ---------------------------------------------------------------
+
+  // quickCash adds a cash tender; when it covers what is due the sale is
+  // completed at once, which is what cashiers expect from these buttons.
+  function quickCash(amount) {
+    if (!amount) return;
+    tenders.push({ method: cashCode(), amount });
+    if (settle().covered) complete();
+    else draw();
+  }
+
+  function cashCode() {
+    const m = methods().find((x) => x.cash) || { code: "cash" };
+    return m.code;
+  }
+
+  function addCash() {
+    const a = f.amount.value();
+    if (!a) {
+      UI.toast(I18n.t("pay.amount_missing"), { kind: "error" });
+      return false;
+    }
+    tenders.push({ method, amount: a });
+    draw();
+    return true;
+  }
+
+  function addCard() {
+    const t = {
+      method, amount: f.card.value(), bank: f.bank.value,
+      approval_code: f.approval.input.value.trim(), card_last4: f.last4.input.value.trim(),
+    };
+    if (!t.bank || !t.approval_code || !/^\d{4}$/.test(t.card_last4)) {
+      UI.toast(I18n.t("pay.card_missing"), { kind: "error" });
+      return;
+    }
+    if (!t.amount) {
+      UI.toast(I18n.t("pay.amount_missing"), { kind: "error" });
+      return;
+    }
+    if (t.amount > settle().remaining) {
+      UI.toast(I18n.t("pay.card_over"), { kind: "error" });
+      return;
+    }
+    tenders.push(t);
+    draw();
+  }
+
+  function addOther() {
+    const a = f.other.value();
+    if (!a) {
+      UI.toast(I18n.t("pay.amount_missing"), { kind: "error" });
+      return;
+    }
+    if (a > settle().remaining) {
+      UI.toast(I18n.t("pay.card_over"), { kind: "error" });
+      return;
+    }
+    tenders.push({ method, amount: a });
+    draw();
+  }
+
+  // ---- Completing ------------------------------------------------------------
+
+  async function complete() {
+    if (busy) return;
+    // An amount typed but not yet added counts as a cash tender.
+    if (f.amount && f.amount.input.isConnected && f.amount.value()) tenders.push({ method, amount: f.amount.value() });
+    const s = settle();
+    if (!s.covered) {
+      draw();
+      UI.toast(I18n.t("pay.remaining") + " " + Fmt.rp(s.remainingCash || s.remaining), { kind: "error" });
+      return;
+    }
+    busy = true;
+    modal.box.classList.add("busy");
+    try {
+      const sale = await Api.approved("POST", "/cart/pay", { payments: tenders });
+      showResult(sale);
+      Sale.refreshCart();
+      Status.refresh();
+    } catch (err) {
+      UI.showError(err);
+      if (err instanceof ApiError && err.code === "no_shift") {
+        modal.close();
+        Shift.promptOpen();
+      } else {
+        draw();
+      }
+    } finally {
+      busy = false;
+      modal.box.classList.remove("busy");
+    }
+  }
+
+  function showResult(sale) {
+    const m = modal;
+    m.scan = true; // the next customer's first scan starts a new sale
+    m.setTitle(I18n.t("pay.done"));
+    const receipt = UI.el("pre", { class: "receipt", id: "receipt-text" }, I18n.t("catalog.loading"));
+    const left = UI.el("div", { class: "result-main" },
+      UI.el("div", { class: "result-label", text: I18n.t("pay.change") }),
+      UI.el("div", { class: "result-change", id: "change-amount", text: Fmt.rp(sale.change || 0) }),
+      UI.el("div", { class: "result-meta" },
+        UI.el("span", { class: "result-number", id: "sale-number", text: sale.number }),
+        UI.el("span", { text: " · " + I18n.t("pay.total") + " " + Fmt.rp(sale.due ?? sale.total) + " · " + I18n.t("pay.paid") + " " + Fmt.rp(sale.paid) })),
+      sale.print_error ? UI.el("div", { class: "notice notice-error", id: "print-error", role: "alert", text: I18n.t("pay.print_error", sale.print_error) }) : null,
+      UI.el("div", { class: "result-buttons" },
+        UI.button(I18n.t("pay.reprint"), { class: "btn", id: "btn-result-reprint" }, () => UI.run(async () => {
+          await Api.post("/sales/" + encodeURIComponent(sale.number) + "/reprint", {});
+          UI.toast(I18n.t("sales.reprinted"), { kind: "ok" });
+        })),
+        UI.button(I18n.t("pay.new_sale"), { class: "btn btn-pay", id: "btn-new-sale" }, () => m.close())));
+    m.body.replaceChildren(UI.el("div", { class: "result-grid" }, left, UI.el("div", { class: "result-receipt" }, receipt)));
+    f = {};
+    const offKeys = UI.onKeys((ev) => { if (ev.key === "Enter") { ev.preventDefault(); m.close(); } });
+    const prevClose = m.close;
+    m.close = () => { offKeys(); prevClose(); };
+    UI.Hooks.afterAction();
+    loadReceipt(sale.number, receipt);
+  }
+
+  async function loadReceipt(number, pre) {
+    try {
+      const r = await Api.get("/sales/" + encodeURIComponent(number) + "/receipt");
+      pre.textContent = (r && r.text) || "";
+    } catch (err) {
+      pre.textContent = err.message;
+    }
+  }
+
+  return { open };
+})();

@@ -1,0 +1,113 @@
+"use strict";
+// status.js: the strip at the top that always tells the cashier how the till
+// is doing: connection, unsynced sales and their age, printer, catalog,
+// shift, user and clock.
+//
+// Status arrives through a source. Today that is polling GET /api/v1/status
+// every 5 s; a later server-sent-events source only has to call
+// Status.update(status) on each event and Status.unreachable() on error.
+
+const Status = (() => {
+  let last = null; // the last status the till sent
+  let reachable = true;
+  let user = null;
+  let source = null;
+
+  function item(cls, text, title) {
+    return UI.el("span", { class: "st " + cls, title: title || null }, text);
+  }
+
+  function devState(d) {
+    if (!d || !d.state) return "";
+    const key = "dev." + d.state;
+    const text = I18n.t(key);
+    return text === key ? d.state : text;
+  }
+
+  function render() {
+    const strip = UI.$("#status-strip");
+    const cfg = App.config || {};
+    const out = [];
+    const s = last || {};
+    const code = [s.store || cfg.store, s.till || cfg.till].filter(Boolean).join(" · ");
+    if (code) out.push(item("st-till", code));
+
+    if (!reachable) {
+      out.push(item("st-conn st-bad", "● " + I18n.t("st.no_till")));
+    } else if (last) {
+      out.push(item("st-conn " + (s.online ? "st-on" : "st-off"), "● " + I18n.t(s.online ? "st.online" : "st.offline")));
+      const level = ["ok", "amber", "red"].includes(s.sync_level) ? s.sync_level : "ok";
+      const sync = s.unsynced > 0 ? I18n.t("st.unsynced", s.unsynced, Fmt.age(s.oldest_unsynced_seconds)) : I18n.t("st.synced");
+      out.push(item("st-sync sync-" + level, sync));
+      if (s.printer) {
+        const ok = s.printer.state === "ok";
+        out.push(item("st-printer" + (ok ? "" : " st-warn"), I18n.t("st.printer") + (ok ? " " : ": ") + devState(s.printer), s.printer.detail || s.printer.name));
+      }
+      if (s.drawer && s.drawer.state && s.drawer.state !== "ok") {
+        out.push(item("st-drawer st-warn", I18n.t("st.drawer") + ": " + devState(s.drawer), s.drawer.detail || s.drawer.name));
+      }
+      if (s.catalog) {
+        const key = s.catalog.stale ? "st.catalog_stale" : "st.catalog";
+        out.push(item("st-catalog" + (s.catalog.stale ? " st-warn" : ""), I18n.t(key, s.catalog.version || "–", Fmt.age(s.catalog.age_seconds))));
+      }
+      out.push(item("st-shift" + (s.shift_open ? "" : " st-dim"), I18n.t(s.shift_open ? "st.shift_open" : "st.shift_closed")));
+      if (s.clock_behind) out.push(item("st-clock-behind st-warn", I18n.t("st.clock_behind")));
+      if (s.database && s.database !== "ok") out.push(item("st-db st-bad", I18n.t("st.database", s.database)));
+    }
+    const right = UI.el("span", { class: "st-right" });
+    if (user) right.append(item("st-user", user.name || user.id));
+    right.append(item("st-time", Fmt.clock(new Date(), cfg.time_zone)));
+    strip.replaceChildren(...out, right);
+    strip.classList.toggle("strip-red", reachable && s.sync_level === "red");
+  }
+
+  // update takes a status from whatever source delivers it.
+  function update(s) {
+    last = s;
+    reachable = true;
+    render();
+  }
+
+  function unreachable() {
+    reachable = false;
+    render();
+  }
+
+  // pollingSource fetches the status every interval ms. It returns a stop
+  // function, like an EventSource's close.
+  function pollingSource(interval) {
+    let timer = 0;
+    let stopped = false;
+    async function tick() {
+      try {
+        update(await Api.get("/status"));
+      } catch {
+        unreachable();
+      }
+      if (!stopped) timer = setTimeout(tick, interval);
+    }
+    tick();
+    return () => { stopped = true; clearTimeout(timer); };
+  }
+
+  function start() {
+    if (!source) source = pollingSource(5000);
+    // The clock ticks on its own so that it never looks frozen.
+    setInterval(render, 15000);
+  }
+
+  // refresh asks for a fresh status now (after a sale, a shift change…).
+  async function refresh() {
+    try {
+      update(await Api.get("/status"));
+    } catch {
+      unreachable();
+    }
+  }
+
+  return {
+    start, update, unreachable, refresh, render,
+    setUser(u) { user = u; render(); },
+    get current() { return last; },
+  };
+})();
