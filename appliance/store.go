@@ -135,8 +135,10 @@ type Store interface {
 	// number, calls rec.Finalize, writes the document (sale and its lines and
 	// payments, shift, cash move), a journal entry chained to the previous
 	// one, and an outbox row holding rec.Body(), then commits. For a
-	// shift_open it assigns rec.Shift.ID; for a shift_close it records the
-	// closing fields of rec.Shift and the report.
+	// shift_open it assigns rec.Shift.ID, for a cash_move rec.Move.ID; for
+	// a shift_close it records the closing fields of rec.Shift and the
+	// report. When rec.CartID is set it deletes that cart in the same
+	// transaction. On failure nothing is written and rec is as it was.
 	Commit(ctx context.Context, rec *Record) error
 
 	Sale(ctx context.Context, number string) (*Sale, error)
