@@ -18,7 +18,7 @@ var messages = map[string][2]string{
 	string(CodeUnderpaid):    {"Pembayaran kurang %s.", "Payment is %s short."},
 	string(CodeNoShift):      {"Buka shift terlebih dahulu.", "Open a shift first."},
 	string(CodeStoreFailed):  {"Gagal menyimpan ke disk kasir. Transaksi belum tersimpan; hubungi teknisi.", "The till could not write to its disk. Nothing was saved; call a technician."},
-	string(CodeCorrupt):      {"Database kasir rusak. Penjualan dihentikan; hubungi teknisi.", "The till's database is damaged. Selling is stopped; call a technician."},
+	string(CodeCorrupt):      {"Database kasir rusak. Penjualan dihentikan; file disimpan untuk pemulihan. Hubungi teknisi.", "The till's database is damaged. Selling is stopped; the file is kept for recovery. Call a technician."},
 	string(CodeCatalogStale): {"Katalog terlalu lama tidak diperbarui. Hubungkan kasir ke kantor pusat.", "The catalog is too old. Connect the till to head office."},
 	string(CodeInternal):     {"Terjadi kesalahan. Coba lagi.", "Something went wrong. Please try again."},
 
@@ -58,7 +58,7 @@ var messages = map[string][2]string{
 	"bad_request":       {"Permintaan tidak valid.", "Invalid request."},
 	"cross_origin":      {"Permintaan dari situs lain ditolak.", "Requests from another site are refused."},
 	"no_endpoint":       {"Alamat API tidak dikenal.", "Unknown API address."},
-	"database_corrupt":  {"Database kasir rusak. Penjualan dihentikan; hubungi teknisi.", "The till's database is damaged. Selling is stopped; call a technician."},
+	"database_corrupt":  {"Database kasir rusak. Penjualan dihentikan; file disimpan untuk pemulihan. Hubungi teknisi.", "The till's database is damaged. Selling is stopped; the file is kept for recovery. Call a technician."},
 }
 
 // Message returns the cashier's sentence for err in lang ("id" or "en").

@@ -58,6 +58,11 @@ const Status = (() => {
     if (user) right.append(item("st-user", user.name || user.id));
     right.append(item("st-time", Fmt.clock(new Date(), cfg.time_zone)));
     strip.replaceChildren(...out, right);
+    // A till that must not sell (damaged database) says so over everything.
+    const fatal = UI.$("#fatal");
+    const blocked = reachable && s.database && s.database !== "ok" && s.message;
+    fatal.hidden = !blocked;
+    if (blocked) fatal.textContent = s.message;
     strip.classList.toggle("strip-red", reachable && s.sync_level === "red");
   }
 
