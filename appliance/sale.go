@@ -42,6 +42,9 @@ type Sale struct {
 	Ref            string     `json:"ref,omitempty"` // the sale a void or refund reverses
 	Reason         string     `json:"reason,omitempty"`
 	ApprovedBy     string     `json:"approved_by,omitempty"`
+	// CartID is the cart a sale completed. Paying the same cart twice (a
+	// retry after a lost answer) returns this sale instead of a second one.
+	CartID string `json:"cart_id,omitempty"`
 	// ClockBehind is set when the till's clock read earlier than its last
 	// record, so the time was held at that record's time.
 	ClockBehind bool `json:"clock_behind,omitempty"`

@@ -142,6 +142,8 @@ type Store interface {
 	Commit(ctx context.Context, rec *Record) error
 
 	Sale(ctx context.Context, number string) (*Sale, error)
+	// SaleByCart returns the sale that completed a cart, or ErrNotFound.
+	SaleByCart(ctx context.Context, cartID string) (*Sale, error)
 	// SalesReferencing returns the voids and refunds of a sale.
 	SalesReferencing(ctx context.Context, number string) ([]Sale, error)
 	// RecentSales returns the newest documents, newest first.
