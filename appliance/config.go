@@ -28,6 +28,10 @@ type Config struct {
 	// Payment methods the till offers, in order.
 	Methods []MethodSpec `json:"payment_methods"`
 
+	// MaxChange caps the change of one sale (0: no cap), against mistyped
+	// amounts.
+	MaxChange Rupiah `json:"max_change"`
+
 	// Discounts above these limits need a supervisor's PIN.
 	DiscountLimitBP int64  `json:"discount_limit_bp"` // percent discount limit in basis points
 	DiscountLimit   Rupiah `json:"discount_limit"`    // amount discount limit per line or order
@@ -82,6 +86,7 @@ func DefaultConfig() Config {
 		ReceiptWidth:  42,
 		Methods:       DefaultMethods(),
 
+		MaxChange:       2_000_000,
 		DiscountLimitBP: 1000, // 10%
 		DiscountLimit:   10000,
 		PINAttempts:     5,

@@ -103,6 +103,17 @@ func Settle(total Rupiah, pays []Payment, cfg *Config) (Settlement, error) {
 	if st.Change > 0 && !hasCash {
 		return st, Errorm(CodeInvalid, "noncash_over", nil, "change %d without cash", st.Change)
 	}
+	// A mistyped amount must not open the drawer for a fortune: change may
+	// not reach the configured cap, nor the size of a cash tender that was
+	// then not needed at all.
+	if cfg.MaxChange > 0 && st.Change > cfg.MaxChange {
+		return st, Errorm(CodeInvalid, "change_too_large", nil, "change %d above the cap %d", st.Change, cfg.MaxChange)
+	}
+	for _, p := range pays {
+		if spec, _ := cfg.Method(p.Method); spec.Cash && st.Change > 0 && st.Change >= p.Amount {
+			return st, Errorm(CodeInvalid, "change_too_large", nil, "change %d not below the tender %d", st.Change, p.Amount)
+		}
+	}
 	// Change comes out of the cash tenders, last first.
 	change := st.Change
 	for i := len(pays) - 1; i >= 0; i-- {

@@ -35,8 +35,8 @@ func TestSettle(t *testing.T) {
 			Settlement{Total: 12550, Rounding: -50, Due: 12500, Paid: 15000, Change: 2500, Net: map[string]Rupiah{"card": 10000, "cash": 2500}}},
 		{"cash first, then card", 12550, []Payment{cashPay(2500), cardPay(10000)},
 			Settlement{Total: 12550, Rounding: -50, Due: 12500, Paid: 12500, Net: map[string]Rupiah{"card": 10000, "cash": 2500}}},
-		{"card pays all, cash left over is change", 12550, []Payment{cardPay(12550), cashPay(1000)},
-			Settlement{Total: 12550, Due: 12550, Paid: 13550, Change: 1000, Net: map[string]Rupiah{"card": 12550, "cash": 0}}},
+		{"card and cash, change from the cash", 12550, []Payment{cardPay(10000), cashPay(5000)},
+			Settlement{Total: 12550, Rounding: -50, Due: 12500, Paid: 15000, Change: 2500, Net: map[string]Rupiah{"card": 10000, "cash": 2500}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -111,6 +111,9 @@ func TestSettleErrors(t *testing.T) {
 		{"card with a long approval code", 12500, []Payment{longApproval}, CodeInvalid, "edc_approval"},
 		{"card last four not digits", 12500, []Payment{badLast4}, CodeInvalid, "edc_last4"},
 		{"card last four too short", 12500, []Payment{shortLast4}, CodeInvalid, "edc_last4"},
+		{"cash not needed at all", 12550, []Payment{cardPay(12550), cashPay(1000)}, CodeInvalid, "change_too_large"},
+		{"a second note not needed", 12500, []Payment{cashPay(20000), cashPay(10000)}, CodeInvalid, "change_too_large"},
+		{"change above the cap", 12500, []Payment{cashPay(5_000_000)}, CodeInvalid, "change_too_large"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -46,8 +46,7 @@ type Till struct {
 	shift    *Shift // the open shift, or nil
 	sessions map[string]*session
 
-	failedPINs  int
-	lockedUntil time.Time
+	lockouts map[string]*lockout
 
 	lastTime    time.Time // newest record's time: the clock floor
 	clockBehind bool
@@ -67,7 +66,7 @@ func NewTill(ctx context.Context, o TillOptions) (*Till, error) {
 	t := &Till{
 		store: o.Store, catalog: o.Catalog, printer: o.Printer, drawer: o.Drawer,
 		now: o.Now, online: o.Online, log: o.Log, version: o.Version,
-		sessions: map[string]*session{},
+		sessions: map[string]*session{}, lockouts: map[string]*lockout{},
 	}
 	if t.now == nil {
 		t.now = time.Now
@@ -148,7 +147,10 @@ func (t *Till) Config() Config {
 	return t.cfg
 }
 
-// Log returns the till's logger.
+// Now is the till's clock.
+func (t *Till) Now() time.Time { return t.now() }
+
+// Logger returns the till's logger.
 func (t *Till) Logger() *slog.Logger { return t.log }
 
 func newID(prefix string) string {

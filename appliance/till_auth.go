@@ -7,10 +7,14 @@ import (
 
 // Login finds the active user whose PIN this is and opens a session. Wrong
 // PINs in a row lock login for the configured time.
-func (t *Till) Login(ctx context.Context, pin string) (token string, u User, err error) {
+//
+// client names where the attempt comes from (the web layer passes the
+// remote address): the lockout is per client, so a stranger on the shop's
+// network guessing PINs cannot lock the cashier's own screen.
+func (t *Till) Login(ctx context.Context, pin, client string) (token string, u User, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	user, err := t.checkPIN(ctx, pin, false)
+	user, err := t.checkPIN(ctx, pin, false, "client:"+client)
 	if err != nil {
 		return "", User{}, err
 	}
@@ -41,13 +45,37 @@ func (t *Till) Session(token string) (User, error) {
 	return s.user, nil
 }
 
-// checkPIN returns the user with pin, counting failures towards the lockout.
-// Callers hold t.mu.
-func (t *Till) checkPIN(ctx context.Context, pin string, supervisor bool) (*User, error) {
+// lockout counts wrong PINs in a row from one source.
+type lockout struct {
+	failed int
+	until  time.Time
+}
+
+// maxLockouts bounds the lockout table; a flood of sources cannot grow it.
+const maxLockouts = 1024
+
+// checkPIN returns the user with pin, counting failures towards the lockout
+// of key: a client for logins, a logged-in user for approvals. Callers hold
+// t.mu.
+func (t *Till) checkPIN(ctx context.Context, pin string, supervisor bool, key string) (*User, error) {
 	now := t.now()
-	if now.Before(t.lockedUntil) {
-		secs := int(t.lockedUntil.Sub(now).Seconds() + 0.999)
-		return nil, &Error{Code: CodeLocked, Args: []any{secs}, Detail: "pin lockout"}
+	lk := t.lockouts[key]
+	if lk == nil {
+		if len(t.lockouts) >= maxLockouts {
+			for k, v := range t.lockouts {
+				if now.After(v.until) {
+					delete(t.lockouts, k)
+				}
+			}
+		}
+		lk = &lockout{}
+		if len(t.lockouts) < maxLockouts {
+			t.lockouts[key] = lk
+		}
+	}
+	if now.Before(lk.until) {
+		secs := int(lk.until.Sub(now).Seconds() + 0.999)
+		return nil, &Error{Code: CodeLocked, Args: []any{secs}, Detail: "pin lockout of " + key}
 	}
 	users, err := t.store.Users(ctx)
 	if err != nil {
@@ -60,26 +88,26 @@ func (t *Till) checkPIN(ctx context.Context, pin string, supervisor bool) (*User
 				if supervisor && !u.Supervisor() {
 					continue
 				}
-				t.failedPINs = 0
+				lk.failed = 0
 				return u, nil
 			}
 		}
 	}
-	t.failedPINs++
-	code, key := CodeUnauthorized, "wrong_pin"
+	lk.failed++
+	code, msg := CodeUnauthorized, "wrong_pin"
 	if supervisor {
 		// Still asking for approval: a wrong supervisor PIN must not look
 		// like an expired session to the UI.
-		code, key = CodeApproval, "wrong_supervisor"
+		code, msg = CodeApproval, "wrong_supervisor"
 	}
-	if t.failedPINs >= max(t.cfg.PINAttempts, 1) {
-		t.failedPINs = 0
-		t.lockedUntil = now.Add(t.cfg.LockoutFor.Duration)
-		t.log.Warn("pin lockout", "until", t.lockedUntil)
+	if lk.failed >= max(t.cfg.PINAttempts, 1) {
+		lk.failed = 0
+		lk.until = now.Add(t.cfg.LockoutFor.Duration)
+		t.log.Warn("pin lockout", "source", key, "until", lk.until)
 		secs := int(t.cfg.LockoutFor.Seconds())
-		return nil, &Error{Code: CodeLocked, Args: []any{secs}, Detail: "pin lockout started"}
+		return nil, &Error{Code: CodeLocked, Args: []any{secs}, Detail: "pin lockout started for " + key}
 	}
-	return nil, Errorm(code, key, nil, "wrong PIN (%d in a row)", t.failedPINs)
+	return nil, Errorm(code, msg, nil, "wrong PIN from %s (%d in a row)", key, lk.failed)
 }
 
 // approve returns who approves an action that needs a supervisor: the user
@@ -91,14 +119,7 @@ func (t *Till) approve(ctx context.Context, u User, pin string) (*User, error) {
 	if pin == "" {
 		return nil, Errorf(CodeApproval, "supervisor approval needed")
 	}
-	return t.checkPIN(ctx, pin, true)
-}
-
-// LockedFor reports how long login stays locked.
-func (t *Till) LockedFor() time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return max(t.lockedUntil.Sub(t.now()), 0)
+	return t.checkPIN(ctx, pin, true, "user:"+u.ID)
 }
 
 // AddUser creates or replaces a user with a new PIN. PINs are unique: login

@@ -158,7 +158,18 @@ func (t *Till) AddLine(ctx context.Context, u User, code string, qty Qty) (CartV
 	if err := checkQty(p.Weighed, qty); err != nil {
 		return CartView{}, err
 	}
+	t.mu.Lock()
+	_, knownTax := t.cfg.taxClasses()[p.TaxClass]
+	t.mu.Unlock()
+	if p.TaxClass != "" && !knownTax {
+		// Selling it would leave its tax out of the receipt and the Z report.
+		return CartView{}, Errorm(CodeConflict, "unknown_tax_class", []any{p.Name, p.TaxClass}, "product %s has tax class %q", p.SKU, p.TaxClass)
+	}
+	if scan.Kind == KindWeighed && scan.Value == WeighedWeight && !p.Weighed {
+		return CartView{}, Errorm(CodeInvalid, "weight_not_weighed", []any{p.Name}, "weight label for counted product %s", p.SKU)
+	}
 	price := p.PriceAt(t.now())
+	info, _ := t.catalog.Info()
 	line := Line{
 		SKU: p.SKU, Barcode: scan.Raw, Name: p.Name, Category: p.Category, Unit: p.Unit,
 		TaxClass: p.TaxClass, Weighed: p.Weighed, Qty: qty, ListPrice: price, UnitPrice: price,
@@ -193,6 +204,11 @@ func (t *Till) AddLine(ctx context.Context, u User, code string, qty Qty) (CartV
 					return nil
 				}
 			}
+		}
+		if len(c.Lines) == 0 {
+			// A cart is priced from the catalog of its first line: the
+			// sale records that version.
+			c.CatalogVersion = info.Version
 		}
 		line.ID = c.NextLine
 		c.NextLine++
@@ -234,6 +250,9 @@ func (t *Till) SetQty(ctx context.Context, u User, id int, q Qty) (CartView, err
 			removeLine(c, id)
 			return nil
 		}
+		if l.FixedPrice && q != QtyOne {
+			return Errorm(CodeConflict, "fixed_qty", nil, "quantity of a priced label line")
+		}
 		if err := checkQty(l.Weighed, q); err != nil {
 			return err
 		}
@@ -262,9 +281,33 @@ func removeLine(c *Cart, id int) {
 	}
 }
 
-// needsApproval reports whether a discount is above what a cashier may give.
-func (t *Till) needsApproval(d *Discount) bool {
-	return d.PercentBP > t.cfg.DiscountLimitBP || d.Amount > t.cfg.DiscountLimit
+// needsApproval reports whether a discount on base is above what a cashier
+// may give: a percentage above the percent limit, or an amount above the
+// amount limit or worth more than the percent limit of what it reduces (so
+// Rp 10.000 off a Rp 3.700 item is not a free item).
+func (t *Till) needsApproval(d *Discount, base Rupiah) bool {
+	if d.ApprovedBy != "" {
+		return false
+	}
+	if d.PercentBP > 0 {
+		return d.PercentBP > t.cfg.DiscountLimitBP
+	}
+	off := d.of(base)
+	return off > t.cfg.DiscountLimit || int64(off)*10000 > int64(base)*t.cfg.DiscountLimitBP
+}
+
+// checkDiscounts refuses a cart whose discounts, given within the limit,
+// have grown past it since (fewer items under a fixed-amount discount).
+func (t *Till) checkDiscounts(c *Cart, tot Totals) error {
+	for i := range c.Lines {
+		if d := c.Lines[i].Discount; d != nil && t.needsApproval(d, tot.Lines[i].Gross) {
+			return Errorm(CodeConflict, "discount_recheck", nil, "line %d discount now above the limit", c.Lines[i].ID)
+		}
+	}
+	if d := c.Discount; d != nil && t.needsApproval(d, tot.Subtotal-tot.LineDiscounts) {
+		return Errorm(CodeConflict, "discount_recheck", nil, "order discount now above the limit")
+	}
+	return nil
 }
 
 // DiscountLine sets (or with a zero discount, removes) a line's discount.
@@ -282,7 +325,7 @@ func (t *Till) DiscountLine(ctx context.Context, u User, id int, d Discount, app
 			l.Discount = nil
 			return nil
 		}
-		if t.needsApproval(&d) {
+		if t.needsApproval(&d, l.Gross()) {
 			by, err := t.approve(ctx, u, approvalPIN)
 			if err != nil {
 				return err
@@ -307,7 +350,8 @@ func (t *Till) DiscountOrder(ctx context.Context, u User, d Discount, approvalPI
 		if len(c.Lines) == 0 {
 			return Errorm(CodeConflict, "cart_empty", nil, "discount on an empty cart")
 		}
-		if t.needsApproval(&d) {
+		tot := c.Totals(&t.cfg)
+		if t.needsApproval(&d, tot.Subtotal-tot.LineDiscounts) {
 			by, err := t.approve(ctx, u, approvalPIN)
 			if err != nil {
 				return err

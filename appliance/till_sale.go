@@ -29,76 +29,122 @@ func (t *Till) sellable() error {
 // SaleResult is a committed document and what happened after the commit.
 type SaleResult struct {
 	*Sale
-	Due        Rupiah `json:"due"`
-	Printed    bool   `json:"printed"`
-	PrintError string `json:"print_error,omitempty"`
-	printErr   error
+	Due Rupiah `json:"due"`
+	// AlreadyPaid is set when the cart had been paid before: the answer is
+	// that sale, and nothing new was committed.
+	AlreadyPaid bool `json:"already_paid,omitempty"`
+	Printed     bool `json:"printed"`
+	// PrintError is a sentence for the cashier; the log has the detail.
+	PrintError     string `json:"print_error,omitempty"`
+	PrintErrorCode string `json:"print_error_code,omitempty"`
+	printErr       error
 }
 
 // PrintErr is the printer's error, if printing failed.
 func (r *SaleResult) PrintErr() error { return r.printErr }
 
+// pending is what to do after a commit, outside the till's lock: printing
+// and the drawer may be slow (a printer out of paper, a network printer)
+// and must never hold up the next scan or the status strip.
+type pending struct {
+	receipt *Receipt
+	drawer  bool
+}
+
 // Pay completes the cart with payments. The sale, its journal entry and its
 // outbox row are committed in one transaction before anything is printed or
 // the drawer opens; a print failure is reported but the sale stands.
-func (t *Till) Pay(ctx context.Context, u User, pays []Payment) (*SaleResult, error) {
+//
+// cartID names the cart the cashier is paying. If it was already sold (the
+// answer to an earlier try was lost), Pay returns that sale and commits
+// nothing; if it is not the cart in progress, Pay refuses. An empty cartID
+// pays the cart in progress.
+func (t *Till) Pay(ctx context.Context, u User, cartID string, pays []Payment) (*SaleResult, error) {
 	if err := t.sellable(); err != nil {
 		return nil, err
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if !t.shift.Open() {
-		return nil, Errorf(CodeNoShift, "no open shift")
+	res, after, err := t.pay(ctx, u, cartID, pays)
+	t.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
+	t.afterCommit(ctx, res, after)
+	return res, nil
+}
+
+func (t *Till) pay(ctx context.Context, u User, cartID string, pays []Payment) (*SaleResult, *pending, error) {
 	c := t.cart
+	if cartID != "" && cartID != c.ID {
+		s, err := t.store.SaleByCart(ctx, cartID)
+		if err == nil {
+			return &SaleResult{Sale: s, Due: s.Total + s.Rounding, AlreadyPaid: true}, nil, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, nil, Wrap(CodeStoreFailed, err, "look up sale of cart %s", cartID)
+		}
+		return nil, nil, Errorm(CodeConflict, "cart_changed", nil, "pay cart %s, in progress is %s", cartID, c.ID)
+	}
+	if !t.shift.Open() {
+		return nil, nil, Errorf(CodeNoShift, "no open shift")
+	}
 	if len(c.Lines) == 0 {
-		return nil, Errorm(CodeConflict, "cart_empty", nil, "pay an empty cart")
+		return nil, nil, Errorm(CodeConflict, "cart_empty", nil, "pay an empty cart")
 	}
 	online := t.online()
 	hasCash := false
 	for _, p := range pays {
 		spec, ok := t.cfg.Method(p.Method)
 		if !ok {
-			return nil, Errorm(CodeInvalid, "unknown_method", []any{p.Method}, "method %q", p.Method)
+			return nil, nil, Errorm(CodeInvalid, "unknown_method", []any{p.Method}, "method %q", p.Method)
 		}
 		if !spec.Offline && !online {
-			return nil, Errorm(CodeConflict, "method_offline", []any{spec.Name}, "method %s needs a connection", p.Method)
+			return nil, nil, Errorm(CodeConflict, "method_offline", []any{spec.Name}, "method %s needs a connection", p.Method)
 		}
 		hasCash = hasCash || spec.Cash
 	}
 	tot := c.Totals(&t.cfg)
+	if err := t.checkDiscounts(c, tot); err != nil {
+		return nil, nil, err
+	}
 	st, err := Settle(tot.Total, pays, &t.cfg)
 	if err != nil {
 		if e := (*Error)(nil); errors.As(err, &e) && e.Code == CodeUnderpaid {
 			e.Args = []any{(st.Due - st.Paid).String()}
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	sale := saleFromCart(c, tot, st, pays)
 	sale.Kind = DocSale
 	sale.UserID, sale.UserName = u.ID, u.Name
 	sale.ShiftID = t.shift.ID
+	sale.CartID = c.ID
 	when, behind := t.stamp()
 	sale.ClockBehind = behind
 	rec := &Record{Kind: RecSale, Time: when, UserID: u.ID, UserName: u.Name, Sale: sale, CartID: c.ID}
 	if err := t.commit(ctx, rec); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t.cart = t.newCart(u.Name)
 	res := &SaleResult{Sale: sale, Due: st.Due}
-	t.afterCommit(ctx, res, SaleReceipt(sale, &t.cfg, false), hasCash)
-	return res, nil
+	return res, &pending{receipt: SaleReceipt(sale, &t.cfg, false), drawer: hasCash}, nil
 }
 
-// afterCommit prints and opens the drawer. Callers hold t.mu.
-func (t *Till) afterCommit(ctx context.Context, res *SaleResult, r *Receipt, drawer bool) {
-	if err := t.print(ctx, r); err != nil {
-		res.printErr = err
-		res.PrintError = err.Error()
-	} else {
-		res.Printed = true
+// afterCommit prints and opens the drawer. Callers must not hold t.mu.
+func (t *Till) afterCommit(ctx context.Context, res *SaleResult, p *pending) {
+	if p == nil {
+		return
 	}
-	if drawer {
+	if p.receipt != nil {
+		if err := t.print(ctx, p.receipt); err != nil {
+			res.printErr = err
+			pe := Errorm(CodeInternal, "print_failed", nil, "print")
+			res.PrintError, res.PrintErrorCode = Message(pe, "id"), "print_failed"
+		} else {
+			res.Printed = true
+		}
+	}
+	if p.drawer {
 		t.openDrawer(ctx, res.Number)
 	}
 }
@@ -149,6 +195,12 @@ type RefundLine struct {
 
 // Sale looks a document up by receipt number.
 func (t *Till) Sale(ctx context.Context, number string) (*SaleDetail, error) {
+	return t.saleDetail(ctx, number)
+}
+
+// saleDetail reads a document and what reverses it. Void and Refund call it
+// with t.mu held, so that their checks and their commit see the same state.
+func (t *Till) saleDetail(ctx context.Context, number string) (*SaleDetail, error) {
 	s, err := t.store.Sale(ctx, strings.TrimSpace(number))
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorm(CodeNotFound, "sale_not_found", []any{number}, "sale %s", number)
@@ -223,42 +275,51 @@ func (t *Till) Reprint(ctx context.Context, u User, number string) error {
 	if err != nil {
 		return err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	cfg := t.Config()
 	t.log.Info("reprint", "receipt", number, "user", u.ID)
-	return t.print(ctx, SaleReceipt(d.Sale, &t.cfg, true))
+	return t.print(ctx, SaleReceipt(d.Sale, &cfg, true))
 }
 
 // Void reverses a whole sale of the current shift with a new document. It
 // needs a supervisor.
 func (t *Till) Void(ctx context.Context, u User, number, reason, approvalPIN string) (*SaleResult, error) {
-	d, err := t.Sale(ctx, number)
+	t.mu.Lock()
+	res, after, err := t.void(ctx, u, number, reason, approvalPIN)
+	t.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.afterCommit(ctx, res, after)
+	return res, nil
+}
+
+func (t *Till) void(ctx context.Context, u User, number, reason, approvalPIN string) (*SaleResult, *pending, error) {
+	d, err := t.saleDetail(ctx, number)
+	if err != nil {
+		return nil, nil, err
+	}
 	s := d.Sale
 	switch {
 	case s.Kind != DocSale:
-		return nil, Errorm(CodeConflict, "not_a_sale", []any{number}, "void of a %s", s.Kind)
+		return nil, nil, Errorm(CodeConflict, "not_a_sale", []any{number}, "void of a %s", s.Kind)
 	case d.VoidedBy != "":
-		return nil, Errorm(CodeConflict, "already_voided", []any{number}, "already voided by %s", d.VoidedBy)
+		return nil, nil, Errorm(CodeConflict, "already_voided", []any{number}, "already voided by %s", d.VoidedBy)
 	case len(d.Refunds) > 0:
-		return nil, Errorm(CodeConflict, "void_has_refund", []any{number}, "has refunds")
+		return nil, nil, Errorm(CodeConflict, "void_has_refund", []any{number}, "has refunds")
 	case !t.shift.Open():
-		return nil, Errorf(CodeNoShift, "no open shift")
+		return nil, nil, Errorf(CodeNoShift, "no open shift")
 	case s.ShiftID != t.shift.ID:
-		return nil, Errorm(CodeConflict, "void_other_shift", nil, "sale of shift %d", s.ShiftID)
+		return nil, nil, Errorm(CodeConflict, "void_other_shift", nil, "sale of shift %d", s.ShiftID)
 	case strings.TrimSpace(reason) == "":
-		return nil, Errorm(CodeInvalid, "bad_reason", nil, "void without reason")
+		return nil, nil, Errorm(CodeInvalid, "bad_reason", nil, "void without reason")
 	}
 	by, err := t.approve(ctx, u, approvalPIN)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v := *s
 	v.Kind, v.Ref, v.Reason, v.ApprovedBy = DocVoid, s.Number, strings.TrimSpace(reason), by.Name
+	v.CartID = ""
 	v.UserID, v.UserName, v.ShiftID = u.ID, u.Name, t.shift.ID
 	v.Lines = append([]SaleLine(nil), s.Lines...)
 	v.Payments = append([]Payment(nil), s.Payments...)
@@ -266,45 +327,57 @@ func (t *Till) Void(ctx context.Context, u User, number, reason, approvalPIN str
 	v.ClockBehind = behind
 	rec := &Record{Kind: RecVoid, Time: when, UserID: u.ID, UserName: u.Name, Reason: v.Reason, Sale: &v}
 	if err := t.commit(ctx, rec); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res := &SaleResult{Sale: &v, Due: v.Total + v.Rounding}
 	cash := v.MethodNet(&t.cfg)[MethodCash] != 0
-	t.afterCommit(ctx, res, SaleReceipt(&v, &t.cfg, false), cash)
-	return res, nil
+	return res, &pending{receipt: SaleReceipt(&v, &t.cfg, false), drawer: cash}, nil
 }
 
 // Refund pays back some or all of a sale's lines with a new document. lines
 // nil refunds everything left. It needs a supervisor and an open shift (the
 // money leaves this shift's drawer).
 func (t *Till) Refund(ctx context.Context, u User, number string, lines []RefundLine, method, reason, approvalPIN string) (*SaleResult, error) {
-	d, err := t.Sale(ctx, number)
+	t.mu.Lock()
+	res, after, err := t.refund(ctx, u, number, lines, method, reason, approvalPIN)
+	t.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.afterCommit(ctx, res, after)
+	return res, nil
+}
+
+func (t *Till) refund(ctx context.Context, u User, number string, lines []RefundLine, method, reason, approvalPIN string) (*SaleResult, *pending, error) {
+	d, err := t.saleDetail(ctx, number)
+	if err != nil {
+		return nil, nil, err
+	}
 	s := d.Sale
 	switch {
 	case s.Kind != DocSale:
-		return nil, Errorm(CodeConflict, "not_a_sale", []any{number}, "refund of a %s", s.Kind)
+		return nil, nil, Errorm(CodeConflict, "not_a_sale", []any{number}, "refund of a %s", s.Kind)
 	case d.VoidedBy != "":
-		return nil, Errorm(CodeConflict, "already_voided", []any{number}, "voided by %s", d.VoidedBy)
+		return nil, nil, Errorm(CodeConflict, "already_voided", []any{number}, "voided by %s", d.VoidedBy)
 	case !t.shift.Open():
-		return nil, Errorf(CodeNoShift, "no open shift")
+		return nil, nil, Errorf(CodeNoShift, "no open shift")
 	case strings.TrimSpace(reason) == "":
-		return nil, Errorm(CodeInvalid, "bad_reason", nil, "refund without reason")
+		return nil, nil, Errorm(CodeInvalid, "bad_reason", nil, "refund without reason")
 	}
 	if method == "" {
 		method = MethodCash
 	}
 	spec, ok := t.cfg.Method(method)
-	if !ok {
-		return nil, Errorm(CodeInvalid, "unknown_method", []any{method}, "refund method %q", method)
+	paidWith := spec.Cash
+	for _, p := range s.Payments {
+		paidWith = paidWith || p.Method == method
+	}
+	if !ok || !paidWith {
+		return nil, nil, Errorm(CodeInvalid, "refund_method", nil, "refund method %q for a sale paid %+v", method, s.Payments)
 	}
 	refs, err := t.store.SalesReferencing(ctx, s.Number)
 	if err != nil {
-		return nil, Wrap(CodeStoreFailed, err, "load refunds of %s", number)
+		return nil, nil, Wrap(CodeStoreFailed, err, "load refunds of %s", number)
 	}
 	left := refundable(s, refs)
 	if lines == nil {
@@ -336,11 +409,11 @@ func (t *Till) Refund(ctx context.Context, u User, number string, lines []Refund
 			}
 		}
 		if orig == nil || seen[rl.LineNo] {
-			return nil, Errorm(CodeInvalid, "line_not_found", nil, "refund line %d", rl.LineNo)
+			return nil, nil, Errorm(CodeInvalid, "line_not_found", nil, "refund line %d", rl.LineNo)
 		}
 		seen[rl.LineNo] = true
 		if rl.Qty <= 0 || rl.Qty > left[rl.LineNo] {
-			return nil, Errorm(CodeInvalid, "refund_too_much", nil, "refund %d of line %d, %d left", rl.Qty, rl.LineNo, left[rl.LineNo])
+			return nil, nil, Errorm(CodeInvalid, "refund_too_much", nil, "refund %d of line %d, %d left", rl.Qty, rl.LineNo, left[rl.LineNo])
 		}
 		part := func(v Rupiah) Rupiah { return Rupiah(divRound(int64(v)*int64(rl.Qty), int64(orig.Qty))) }
 		nl := *orig
@@ -358,26 +431,35 @@ func (t *Till) Refund(ctx context.Context, u User, number string, lines []Refund
 		taxGross[nl.TaxClass] += nl.Net
 	}
 	if len(r.Lines) == 0 {
-		return nil, Errorm(CodeConflict, "nothing_to_refund", nil, "nothing to refund on %s", number)
+		return nil, nil, Errorm(CodeConflict, "nothing_to_refund", nil, "nothing to refund on %s", number)
 	}
 	r.Taxes = taxBreakdown(taxGross, t.cfg.taxClasses())
 	if spec.Cash {
-		r.Rounding = t.cfg.Rounding.Adjust(r.Total)
+		// Round what has been paid back in all, not each part: three
+		// partial refunds must not each lose the customer a coin.
+		var prevNet, prevPaid Rupiah
+		for _, ref := range refs {
+			if ref.Kind == DocRefund {
+				prevNet += ref.Total
+				prevPaid += ref.Paid
+			}
+		}
+		all := prevNet + r.Total
+		r.Rounding = all + t.cfg.Rounding.Adjust(all) - prevPaid - r.Total
 	}
 	r.Paid = r.Total + r.Rounding
 	r.Payments = []Payment{{Method: method, Amount: r.Paid}}
 	by, err := t.approve(ctx, u, approvalPIN)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r.ApprovedBy = by.Name
 	when, behind := t.stamp()
 	r.ClockBehind = behind
 	rec := &Record{Kind: RecRefund, Time: when, UserID: u.ID, UserName: u.Name, Reason: r.Reason, Sale: r}
 	if err := t.commit(ctx, rec); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res := &SaleResult{Sale: r, Due: r.Paid}
-	t.afterCommit(ctx, res, SaleReceipt(r, &t.cfg, false), spec.Cash)
-	return res, nil
+	return res, &pending{receipt: SaleReceipt(r, &t.cfg, false), drawer: spec.Cash}, nil
 }

@@ -33,8 +33,10 @@ func (t *Till) OpenShift(ctx context.Context, u User, float Rupiah) (*Shift, err
 		return nil, err
 	}
 	t.shift = sh
-	t.openDrawer(ctx, "shift open")
 	s := *sh
+	t.mu.Unlock()
+	t.openDrawer(ctx, "shift open")
+	t.mu.Lock() // for the deferred unlock
 	return &s, nil
 }
 
@@ -51,13 +53,26 @@ func (t *Till) MoveCash(ctx context.Context, u User, in bool, amount Rupiah, rea
 	if !t.shift.Open() {
 		return nil, Errorf(CodeNoShift, "no open shift")
 	}
+	if !in {
+		r, err := t.report(ctx, "X", u, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range r.Methods {
+			if spec, _ := t.cfg.Method(m.Method); spec.Cash && amount > m.Expected {
+				return nil, Errorm(CodeConflict, "drawer_short", nil, "cash out %d, drawer holds %d", amount, m.Expected)
+			}
+		}
+	}
 	when, _ := t.stamp()
 	mv := &CashMove{ShiftID: t.shift.ID, User: u.Name, In: in, Amount: amount, Reason: strings.TrimSpace(reason)}
 	rec := &Record{Kind: RecCashMove, Time: when, UserID: u.ID, UserName: u.Name, Reason: mv.Reason, Move: mv}
 	if err := t.commit(ctx, rec); err != nil {
 		return nil, err
 	}
+	t.mu.Unlock()
 	t.openDrawer(ctx, "cash move")
+	t.mu.Lock() // for the deferred unlock
 	return mv, nil
 }
 
@@ -88,12 +103,13 @@ func (t *Till) XReport(ctx context.Context, u User) (*ShiftReport, error) {
 // PrintX prints the X report.
 func (t *Till) PrintX(ctx context.Context, u User) (*ShiftReport, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	r, err := t.report(ctx, "X", u, nil)
+	cfg := t.cfg
+	t.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	return r, t.print(ctx, ShiftReceipt(r, &t.cfg))
+	return r, t.print(ctx, ShiftReceipt(r, &cfg))
 }
 
 // CloseShift closes the open shift with the Z report: expected against
@@ -132,7 +148,10 @@ func (t *Till) CloseShift(ctx context.Context, u User, counted map[string]Rupiah
 		return nil, err
 	}
 	t.shift = nil
-	t.print(ctx, ShiftReceipt(r, &t.cfg))
+	receipt := ShiftReceipt(r, &t.cfg)
+	t.mu.Unlock()
+	t.print(ctx, receipt)
+	t.mu.Lock() // for the deferred unlock
 	return r, nil
 }
 
@@ -154,6 +173,8 @@ func (t *Till) NoSale(ctx context.Context, u User, reason, approvalPIN string) e
 	if err := t.commit(ctx, rec); err != nil {
 		return err
 	}
+	t.mu.Unlock()
 	t.openDrawer(ctx, "no sale")
+	t.mu.Lock() // for the deferred unlock
 	return nil
 }

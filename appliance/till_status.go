@@ -47,9 +47,6 @@ func (t *Till) Status(ctx context.Context) (Status, error) {
 	if st.ShiftOpen {
 		st.ShiftID = t.shift.ID
 	}
-	if d := t.lockedUntil.Sub(t.now()); d > 0 {
-		st.LockedSeconds = int64(d.Seconds() + 0.999)
-	}
 	t.mu.Unlock()
 	now := t.now()
 	st.Time = now

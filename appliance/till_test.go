@@ -183,13 +183,13 @@ func TestInactiveAndUnknownProducts(t *testing.T) {
 func TestClockBehindNeverDatesBeforeLastRecord(t *testing.T) {
 	f := newFixture(t, nil)
 	f.add(t, "AIR", 0)
-	first, err := f.till.Pay(f.ctx, f.u, cash(5000))
+	first, err := f.till.Pay(f.ctx, f.u, "", cash(5000))
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Set(first.Time.Add(-3 * time.Hour))
 	f.add(t, "AIR", 0)
-	second, err := f.till.Pay(f.ctx, f.u, cash(5000))
+	second, err := f.till.Pay(f.ctx, f.u, "", cash(5000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestPrinterFaultNeverUndoesSale(t *testing.T) {
 	f := newFixture(t, nil)
 	f.paper.fail = errors.New("escpos: paper out")
 	f.add(t, "AIR", 2*appliance.QtyOne)
-	res, err := f.till.Pay(f.ctx, f.u, cash(10000))
+	res, err := f.till.Pay(f.ctx, f.u, "", cash(10000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestFailedCommitKeepsCart(t *testing.T) {
 	f.add(t, "AIR", 0)
 	f.add(t, "MIE", 3*appliance.QtyOne)
 	f.db.fail = errors.New("database or disk is full")
-	_, err := f.till.Pay(f.ctx, f.u, cash(50000))
+	_, err := f.till.Pay(f.ctx, f.u, "", cash(50000))
 	if appliance.ErrorCode(err) != appliance.CodeStoreFailed {
 		t.Fatalf("pay on a full disk: %v", err)
 	}
@@ -241,7 +241,7 @@ func TestFailedCommitKeepsCart(t *testing.T) {
 		t.Fatalf("cart after failed pay has %d lines, want 2", len(v.Lines))
 	}
 	f.db.fail = nil
-	res, err := f.till.Pay(f.ctx, f.u, cash(50000))
+	res, err := f.till.Pay(f.ctx, f.u, "", cash(50000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestCardOnlyIsNotRoundedAndCashIs(t *testing.T) {
 	f.add(t, "MIE", 0) // 7.500
 	f.add(t, ean("201234512500"), 0)
 	card := []appliance.Payment{{Method: appliance.MethodCard, Amount: 20000, Bank: "BCA", ApprovalCode: "123456", CardLast4: "1234"}}
-	res, err := f.till.Pay(f.ctx, f.u, card)
+	res, err := f.till.Pay(f.ctx, f.u, "", card)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestCardOnlyIsNotRoundedAndCashIs(t *testing.T) {
 	}
 	f.add(t, ean("201234512500"), 0)
 	f.till.OverridePrice(f.ctx, appliance.User{ID: "s", Name: "Spv", Role: appliance.RoleSupervisor}, 1, 12550, "")
-	res, err = f.till.Pay(f.ctx, f.u, cash(20000))
+	res, err = f.till.Pay(f.ctx, f.u, "", cash(20000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,4 +299,188 @@ func must[T any](v T, ok bool) T {
 		panic("must")
 	}
 	return v
+}
+
+var spv = appliance.User{ID: "s", Name: "Spv", Role: appliance.RoleSupervisor}
+
+// Two taps on "void" (or two screens) must not void a sale twice, nor void
+// and refund it.
+func TestConcurrentVoidsAndRefundsReverseOnce(t *testing.T) {
+	f := newFixture(t, nil)
+	f.add(t, airEAN, 2*appliance.QtyOne)
+	sale, err := f.till.Pay(f.ctx, f.u, "", cash(10000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if i%2 == 0 {
+				_, err = f.till.Void(f.ctx, spv, sale.Number, "dobel", "")
+			} else {
+				_, err = f.till.Refund(f.ctx, spv, sale.Number, nil, "cash", "dobel", "")
+			}
+			if err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 1 {
+		t.Fatalf("%d reversals of one sale succeeded, want 1", ok)
+	}
+	x, err := f.till.XReport(f.ctx, f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Net != 0 || x.Voids+x.Refunds != 1 {
+		t.Errorf("X report net %d, voids %d, refunds %d", x.Net, x.Voids, x.Refunds)
+	}
+}
+
+// Rp 10.000 off a Rp 4.000 item is a free item, not a small discount.
+func TestAmountDiscountJudgedByWhatItTakesOff(t *testing.T) {
+	f := newFixture(t, nil)
+	f.add(t, airEAN, 0)
+	_, err := f.till.DiscountLine(f.ctx, f.u, 1, appliance.Discount{Amount: 10000}, "")
+	if appliance.ErrorCode(err) != appliance.CodeApproval {
+		t.Fatalf("Rp 10.000 off Rp 4.000 by a cashier: %v", err)
+	}
+	if _, err := f.till.DiscountLine(f.ctx, f.u, 1, appliance.Discount{Amount: 400}, ""); err != nil {
+		t.Fatalf("10%% as an amount: %v", err)
+	}
+	// Within the limit on ten items, past it once nine are taken off.
+	f.till.SetQty(f.ctx, f.u, 1, 10*appliance.QtyOne)
+	if _, err := f.till.DiscountLine(f.ctx, f.u, 1, appliance.Discount{Amount: 3000}, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.till.SetQty(f.ctx, f.u, 1, appliance.QtyOne)
+	if _, err := f.till.Pay(f.ctx, f.u, "", cash(10000)); appliance.ErrorCode(err) != appliance.CodeConflict {
+		t.Fatalf("pay with a discount grown past the limit: %v", err)
+	}
+}
+
+// Paying the same cart again (the answer was lost) returns the first sale.
+func TestPayIsIdempotentPerCart(t *testing.T) {
+	f := newFixture(t, nil)
+	v := f.add(t, airEAN, 0)
+	first, err := f.till.Pay(f.ctx, f.u, v.ID, cash(5000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.till.Pay(f.ctx, f.u, v.ID, cash(5000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.AlreadyPaid || again.Number != first.Number {
+		t.Fatalf("second pay of %s: %+v", v.ID, again)
+	}
+	if _, err := f.till.Pay(f.ctx, f.u, "c-other", cash(5000)); appliance.ErrorCode(err) != appliance.CodeConflict {
+		t.Fatalf("pay of a cart that is not in progress: %v", err)
+	}
+	if st, _ := f.db.SyncState(f.ctx); st.LastSeq != 2 {
+		t.Errorf("last seq %d, want 2 (shift open and one sale)", st.LastSeq)
+	}
+}
+
+// Refunding a sale in parts gives back, in all, what was paid.
+func TestPartialRefundsPayBackWhatWasPaid(t *testing.T) {
+	f := newFixture(t, nil)
+	f.add(t, mieEAN, 3*appliance.QtyOne) // 3 × 3.500 = 10.500
+	if _, err := f.till.DiscountOrder(f.ctx, spv, appliance.Discount{Amount: 400}, ""); err != nil {
+		t.Fatal(err)
+	}
+	sale, err := f.till.Pay(f.ctx, f.u, "", cash(20000)) // 10.100 → 10.100 due (round down 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back appliance.Rupiah
+	for range 3 {
+		r, err := f.till.Refund(f.ctx, spv, sale.Number, []appliance.RefundLine{{LineNo: 1, Qty: appliance.QtyOne}}, "cash", "rusak", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		back += r.Paid
+	}
+	if want := sale.Total + sale.Rounding; back != want {
+		t.Fatalf("three refunds paid back %d, the customer paid %d", back, want)
+	}
+	if _, err := f.till.Refund(f.ctx, spv, sale.Number, nil, "cash", "lagi", ""); appliance.ErrorCode(err) != appliance.CodeConflict {
+		t.Fatalf("refund of a fully refunded sale: %v", err)
+	}
+}
+
+func TestRefundMethodMustMatchSale(t *testing.T) {
+	f := newFixture(t, nil)
+	f.add(t, airEAN, 0)
+	sale, err := f.till.Pay(f.ctx, f.u, "", cash(5000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.till.Refund(f.ctx, spv, sale.Number, nil, "card", "x", ""); appliance.ErrorCode(err) != appliance.CodeInvalid {
+		t.Fatalf("card refund of a cash sale: %v", err)
+	}
+}
+
+func TestMistypedCashAndDrawerLimits(t *testing.T) {
+	f := newFixture(t, nil)
+	f.add(t, airEAN, 0)
+	if _, err := f.till.Pay(f.ctx, f.u, "", cash(50_000_000)); appliance.ErrorCode(err) != appliance.CodeInvalid {
+		t.Fatalf("Rp 50 juta for a Rp 4.000 sale: %v", err)
+	}
+	two := []appliance.Payment{{Method: "cash", Amount: 5000}, {Method: "cash", Amount: 5000}}
+	if _, err := f.till.Pay(f.ctx, f.u, "", two); appliance.ErrorCode(err) != appliance.CodeInvalid {
+		t.Fatalf("a second note that was not needed: %v", err)
+	}
+	// The float is Rp 100.000: Rp 150.000 cannot leave the drawer.
+	if _, err := f.till.MoveCash(f.ctx, f.u, false, 150000, "setor"); appliance.ErrorCode(err) != appliance.CodeConflict {
+		t.Fatalf("cash out beyond the drawer: %v", err)
+	}
+	if _, err := f.till.MoveCash(f.ctx, f.u, false, 60000, "setor"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Wrong PINs from one device lock that device, not the cashier's screen.
+func TestLockoutIsPerClient(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.till.AddUser(f.ctx, appliance.User{ID: "k1", Name: "Ani", Role: appliance.RoleCashier}, "2468"); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	for range 5 {
+		_, _, err = f.till.Login(f.ctx, "0000", "10.0.0.66")
+	}
+	if appliance.ErrorCode(err) != appliance.CodeLocked {
+		t.Fatalf("fifth wrong PIN: %v", err)
+	}
+	if _, _, err := f.till.Login(f.ctx, "2468", "10.0.0.66"); appliance.ErrorCode(err) != appliance.CodeLocked {
+		t.Fatalf("right PIN from the locked device: %v", err)
+	}
+	if _, _, err := f.till.Login(f.ctx, "2468", "10.0.0.5"); err != nil {
+		t.Fatalf("the cashier's own screen is locked too: %v", err)
+	}
+	f.clock.Set(f.clock.Now().Add(6 * time.Minute))
+	if _, _, err := f.till.Login(f.ctx, "2468", "10.0.0.66"); err != nil {
+		t.Fatalf("after the lockout: %v", err)
+	}
+}
+
+func TestSaleRecordsCatalogVersionOfItsPrices(t *testing.T) {
+	f := newFixture(t, nil)
+	f.add(t, airEAN, 0)
+	res, err := f.till.Pay(f.ctx, f.u, "", cash(5000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CatalogVersion != "t1" {
+		t.Fatalf("catalog version %q, want t1", res.CatalogVersion)
+	}
 }

@@ -107,7 +107,7 @@ func benchSales(ctx context.Context, dir string, n int, out io.Writer) error {
 			}
 		}
 		t1 := time.Now()
-		res, err := till.Pay(ctx, u, []appliance.Payment{{Method: appliance.MethodCash, Amount: 1000000}})
+		res, err := till.Pay(ctx, u, "", []appliance.Payment{{Method: appliance.MethodCash, Amount: 1000000}})
 		if err != nil {
 			return err
 		}

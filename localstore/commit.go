@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kasirpos/kasir/appliance"
+	"github.com/mattn/go-sqlite3"
 )
 
 // Commit writes a business fact in one transaction: it takes the next
@@ -19,7 +20,11 @@ import (
 // rec.Time is stored in UTC, and Commit sets it so. For a shift_open it
 // assigns rec.Shift.ID; for a cash_move, rec.Move.ID. When Commit fails
 // nothing is written and the fields it assigned are put back as they were.
-// A failure of the disk or database has code appliance.CodeStoreFailed.
+// A failure of the disk or database has code appliance.CodeStoreFailed. The
+// database's own guards refuse a second sale of one cart (Sale.CartID), a
+// second void of a sale, a refund of a voided sale and a void of a refunded
+// one with code appliance.CodeConflict; they too write nothing and use no
+// sequence number.
 func (db *DB) Commit(ctx context.Context, rec *appliance.Record) error {
 	if err := checkRecord(rec); err != nil {
 		return err
@@ -230,10 +235,19 @@ func insertSale(ctx context.Context, tx *sql.Tx, s *appliance.Sale) error {
 	if err != nil {
 		return fmt.Errorf("encode sale %s: %w", s.Number, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sales (number, seq, kind, shift_id, ref, time, user_id, total, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	// Only a sale claims its cart: a void is made from a copy of the sale's
+	// document, CartID and all, and must not collide with it.
+	var cartID any
+	if s.Kind == appliance.DocSale {
+		cartID = nullString(s.CartID)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sales (number, seq, kind, shift_id, ref, time, user_id, total, doc, cart_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.Number, s.Seq, string(s.Kind), nullInt(s.ShiftID), nullString(s.Ref), nanos(s.Time), s.UserID,
-		int64(s.Total), string(doc)); err != nil {
+		int64(s.Total), string(doc), cartID); err != nil {
+		if c := guardConflict(err, s); c != nil {
+			return c
+		}
 		return fmt.Errorf("insert sale %s: %w", s.Number, err)
 	}
 	if len(s.Lines) > 0 {
@@ -259,6 +273,34 @@ func insertSale(ctx context.Context, tx *sql.Tx, s *appliance.Sale) error {
 			nullString(p.CardLast4), nullString(p.Reference)); err != nil {
 			return fmt.Errorf("insert payment %d of sale %s: %w", i, s.Number, err)
 		}
+	}
+	return nil
+}
+
+// guardConflict turns the refusal of one of the sales guards (migration
+// 4) into a conflict: these are business facts the caller must hear about
+// (the cart is already sold, the sale already voided or refunded), not a
+// failure of the disk. Any other error gives nil.
+func guardConflict(err error, s *appliance.Sale) *appliance.Error {
+	var se sqlite3.Error
+	if !errors.As(err, &se) || se.Code != sqlite3.ErrConstraint {
+		return nil
+	}
+	msg := se.Error()
+	conflict := func(key string, args []any, format string, fargs ...any) *appliance.Error {
+		e := appliance.Wrap(appliance.CodeConflict, err, format, fargs...)
+		e.Key, e.Args = key, args
+		return e
+	}
+	switch {
+	case se.ExtendedCode == sqlite3.ErrConstraintUnique && strings.Contains(msg, "sales.cart_id"):
+		return conflict("", nil, "%s: cart %s is already sold", s.Kind, s.CartID)
+	case se.ExtendedCode == sqlite3.ErrConstraintUnique && strings.Contains(msg, "sales.ref"):
+		return conflict("already_voided", []any{s.Ref}, "void: sale %s is already voided", s.Ref)
+	case se.ExtendedCode == sqlite3.ErrConstraintTrigger && strings.Contains(msg, msgRefundOfVoided):
+		return conflict("already_voided", []any{s.Ref}, "refund: sale %s is voided", s.Ref)
+	case se.ExtendedCode == sqlite3.ErrConstraintTrigger && strings.Contains(msg, msgVoidOfRefunded):
+		return conflict("void_has_refund", []any{s.Ref}, "void: sale %s has a refund", s.Ref)
 	}
 	return nil
 }

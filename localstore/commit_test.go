@@ -522,3 +522,144 @@ func TestCommitDeletesSoldCart(t *testing.T) {
 		t.Fatalf("carts after the sale: %+v, want only %s", carts, kept.ID)
 	}
 }
+
+// TestSaleGuards checks the database's own refusals (migration 4): a cart
+// sold twice, a sale voided twice, a voided sale refunded and a refunded
+// sale voided. Each is a conflict that writes nothing, uses no sequence
+// number and puts the record back as it was.
+func TestSaleGuards(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, t.TempDir())
+	c := newClock()
+	open := shiftOpenRec(c)
+	commit(t, db, open)
+	shiftID := open.Shift.ID
+	lastSeq := open.Seq
+
+	ok := func(rec *appliance.Record) {
+		t.Helper()
+		commit(t, db, rec)
+		lastSeq++
+		if rec.Seq != lastSeq {
+			t.Errorf("%s got seq %d, want %d", rec.Kind, rec.Seq, lastSeq)
+		}
+	}
+	tables := []string{"sales", "sale_lines", "payments", "journal", "outbox", "carts"}
+	refused := func(rec *appliance.Record, key string) {
+		t.Helper()
+		before := map[string]int{}
+		for _, tb := range tables {
+			before[tb] = count(t, db, tb)
+		}
+		want, wantSale := *rec, *rec.Sale
+		err := db.Commit(ctx, rec)
+		var e *appliance.Error
+		if !errors.As(err, &e) || e.Code != appliance.CodeConflict || e.Key != key {
+			t.Fatalf("Commit(%s of %q, cart %q) = %v, want code %s key %q", rec.Kind, rec.Sale.Ref, rec.Sale.CartID,
+				err, appliance.CodeConflict, key)
+		}
+		var se sqlite3.Error
+		if !errors.As(err, &se) || se.Code != sqlite3.ErrConstraint {
+			t.Errorf("Commit = %v, want the SQLite constraint error in the chain", err)
+		}
+		for _, tb := range tables {
+			if got := count(t, db, tb); got != before[tb] {
+				t.Errorf("%s: %d rows after refused commit, want %d", tb, got, before[tb])
+			}
+		}
+		if got := metaInt(t, db.rw, "last_seq"); got != lastSeq {
+			t.Errorf("last_seq = %d after refused commit, want %d", got, lastSeq)
+		}
+		if rec.Seq != want.Seq || rec.Epoch != want.Epoch || rec.Time != want.Time || !reflect.DeepEqual(*rec.Sale, wantSale) {
+			t.Errorf("record not restored: seq %d epoch %q time %v sale %+v", rec.Seq, rec.Epoch, rec.Time, rec.Sale)
+		}
+	}
+	// voidOf makes a void the way package appliance does: a copy of the
+	// sale's document, its CartID included.
+	voidOf := func(s *appliance.Sale) *appliance.Record {
+		r := record(appliance.RecVoid, c)
+		v := *s
+		v.Kind, v.Ref, v.Reason, v.ApprovedBy = appliance.DocVoid, s.Number, "salah input", "u2"
+		r.Sale = &v
+		return r
+	}
+
+	cart := &appliance.Cart{ID: "cart-1", Started: c.next(), Updated: c.next()}
+	if err := db.SaveCart(ctx, cart); err != nil {
+		t.Fatal(err)
+	}
+	sale1 := saleRec(c, shiftID, appliance.DocSale, "", false)
+	sale1.CartID, sale1.Sale.CartID = cart.ID, cart.ID
+	ok(sale1)
+
+	t.Run("SaleByCart", func(t *testing.T) {
+		got, err := db.SaleByCart(ctx, cart.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, sale1.Sale) {
+			t.Errorf("SaleByCart\n got %+v\nwant %+v", got, sale1.Sale)
+		}
+		for _, id := range []string{"cart-unknown", ""} {
+			if _, err := db.SaleByCart(ctx, id); !errors.Is(err, appliance.ErrNotFound) ||
+				appliance.ErrorCode(err) != appliance.CodeNotFound {
+				t.Errorf("SaleByCart(%q) = %v, want ErrNotFound with code not_found", id, err)
+			}
+		}
+	})
+
+	t.Run("second sale of a cart", func(t *testing.T) {
+		// The retry after a lost answer: the cart was saved again meanwhile.
+		if err := db.SaveCart(ctx, cart); err != nil {
+			t.Fatal(err)
+		}
+		again := saleRec(c, shiftID, appliance.DocSale, "", true)
+		again.CartID, again.Sale.CartID = cart.ID, cart.ID
+		refused(again, "")
+		if n := count(t, db, "carts"); n != 1 {
+			t.Errorf("refused sale deleted the cart: %d carts", n)
+		}
+		if err := db.DeleteCart(ctx, cart.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Sales without a cart never collide.
+		ok(saleRec(c, shiftID, appliance.DocSale, "", false))
+		ok(saleRec(c, shiftID, appliance.DocSale, "", false))
+	})
+
+	t.Run("void twice", func(t *testing.T) {
+		void := voidOf(sale1.Sale)
+		ok(void) // carries sale1's CartID in its document, and is still accepted
+		if got, err := db.SaleByCart(ctx, cart.ID); err != nil || got.Number != sale1.Sale.Number {
+			t.Errorf("SaleByCart after the void = %v, %v; want %s", got, err, sale1.Sale.Number)
+		}
+		refused(voidOf(sale1.Sale), "already_voided")
+		refused(saleRec(c, shiftID, appliance.DocVoid, sale1.Sale.Number, true), "already_voided")
+	})
+
+	t.Run("refund after void", func(t *testing.T) {
+		refused(saleRec(c, shiftID, appliance.DocRefund, sale1.Sale.Number, false), "already_voided")
+	})
+
+	t.Run("void after refund", func(t *testing.T) {
+		sale2 := saleRec(c, shiftID, appliance.DocSale, "", true)
+		ok(sale2)
+		ok(saleRec(c, shiftID, appliance.DocRefund, sale2.Sale.Number, true))
+		refused(voidOf(sale2.Sale), "void_has_refund")
+		// Refunds in parts are still allowed.
+		ok(saleRec(c, shiftID, appliance.DocRefund, sale2.Sale.Number, true))
+	})
+
+	next := noSaleRec(c)
+	ok(next)
+	js := allJournal(t, db)
+	if int64(len(js)) != lastSeq {
+		t.Errorf("journal has %d entries, want %d", len(js), lastSeq)
+	}
+	if _, err := appliance.VerifyJournal(appliance.GenesisHash, js); err != nil {
+		t.Errorf("VerifyJournal: %v", err)
+	}
+	if err := db.IntegrityCheck(ctx); err != nil {
+		t.Errorf("IntegrityCheck: %v", err)
+	}
+}

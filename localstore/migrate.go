@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 )
 
@@ -20,8 +21,9 @@ type migration struct {
 var migrations = []migration{
 	{"base schema", migrateBase},
 	{"print queue and reporting indexes", execSQL(`
-		-- Receipts wait here until the printer takes them, so a paper-out or
-		-- a restart does not lose a print after the sale has committed.
+		-- The schema the printer-driver issue will use for a print queue.
+		-- Nothing writes or reads it yet: until that lands, a print lost to
+		-- a paper-out or a restart is not retried from here.
 		CREATE TABLE print_queue (
 			id         INTEGER PRIMARY KEY,
 			created    INTEGER NOT NULL,
@@ -46,6 +48,7 @@ var migrations = []migration{
 		CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
 		BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
 	`)},
+	{"sale guards: one sale per cart, one void per sale, void or refunds", migrateSaleGuards},
 }
 
 func execSQL(stmts string) func(ctx context.Context, tx *sql.Tx) error {
@@ -269,3 +272,58 @@ CREATE TABLE price_changes (
 -- FTS4 rather than FTS5: go-sqlite3 compiles FTS5 only with a build tag.
 CREATE VIRTUAL TABLE product_fts USING fts4(name, sku, barcodes, tokenize=unicode61, prefix="2,3");
 `
+
+// Messages of the sale guard triggers; commit recognises them.
+const (
+	msgRefundOfVoided  = "sales: refund of a voided sale"
+	msgVoidOfRefunded  = "sales: void of a refunded sale"
+	saleGuardsSchemaV4 = `
+		-- A cart can be sold only once: a payment retried after a lost
+		-- answer must find the first sale (SaleByCart), never make a second.
+		-- Only sales carry cart_id; a void copies its sale's document but
+		-- not this column.
+		CREATE UNIQUE INDEX sales_cart ON sales(cart_id) WHERE cart_id IS NOT NULL;
+		-- A sale has at most one void, and a voided sale is not refunded,
+		-- nor a refunded one voided. Package appliance checks these first;
+		-- the database holds them against a race or a bug.
+		CREATE UNIQUE INDEX sales_one_void ON sales(ref) WHERE kind = 'void';
+		CREATE TRIGGER sales_no_refund_after_void BEFORE INSERT ON sales
+		WHEN NEW.kind = 'refund' AND EXISTS (SELECT 1 FROM sales WHERE ref = NEW.ref AND kind = 'void')
+		BEGIN SELECT RAISE(ABORT, '` + msgRefundOfVoided + `'); END;
+		CREATE TRIGGER sales_no_void_after_refund BEFORE INSERT ON sales
+		WHEN NEW.kind = 'void' AND EXISTS (SELECT 1 FROM sales WHERE ref = NEW.ref AND kind = 'refund')
+		BEGIN SELECT RAISE(ABORT, '` + msgVoidOfRefunded + `'); END;
+	`
+)
+
+// migrateSaleGuards is version 4: sales.cart_id and the guards against a
+// second sale of one cart, a second void of one sale, and a void and a
+// refund of the same sale.
+func migrateSaleGuards(ctx context.Context, tx *sql.Tx) error {
+	// Older rows get the cart from their document when it names one
+	// (NULL otherwise). Should two old sales name the same cart, only the
+	// first keeps it, so that the unique index can be built.
+	if _, err := tx.ExecContext(ctx, `
+		ALTER TABLE sales ADD COLUMN cart_id TEXT;
+		UPDATE sales SET cart_id = nullif(CASE WHEN json_valid(doc) THEN json_extract(doc, '$.cart_id') END, '')
+			WHERE kind = 'sale';
+		UPDATE sales SET cart_id = NULL
+			WHERE cart_id IS NOT NULL
+			AND seq NOT IN (SELECT min(seq) FROM sales WHERE cart_id IS NOT NULL GROUP BY cart_id);
+	`); err != nil {
+		return err
+	}
+	// Two voids of one sale cannot be mended here: both are committed
+	// facts in the journal. Say which, rather than the bare unique error.
+	var ref, numbers string
+	err := tx.QueryRowContext(ctx, `SELECT ref, group_concat(number, ', ') FROM sales
+		WHERE kind = 'void' GROUP BY ref HAVING count(*) > 1 LIMIT 1`).Scan(&ref, &numbers)
+	switch {
+	case err == nil:
+		return fmt.Errorf("sale %s has more than one void (%s); the database needs repair before this version can run", ref, numbers)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("look for double voids: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, saleGuardsSchemaV4)
+	return err
+}

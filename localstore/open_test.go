@@ -194,12 +194,31 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 			if rec.Seq != 3 {
 				t.Errorf("next seq = %d, want 3", rec.Seq)
 			}
+			// Version 4: the old sale's cart came over from its document,
+			// and the guards hold for old rows too.
+			if got, err := db.SaleByCart(ctx, fx.sale.CartID); err != nil || !reflect.DeepEqual(got, fx.sale) {
+				t.Errorf("SaleByCart(%s) = %+v, %v; want the old sale", fx.sale.CartID, got, err)
+			}
+			again := saleRec(c, fx.shiftID, appliance.DocSale, "", false)
+			again.Sale.CartID = fx.sale.CartID
+			if err := db.Commit(ctx, again); appliance.ErrorCode(err) != appliance.CodeConflict {
+				t.Errorf("second sale of the old cart = %v, want a conflict", err)
+			}
+			void := saleRec(c, fx.shiftID, appliance.DocVoid, fx.sale.Number, false)
+			commit(t, db, void)
+			if void.Seq != 4 {
+				t.Errorf("seq of the void = %d, want 4", void.Seq)
+			}
+			refund := saleRec(c, fx.shiftID, appliance.DocRefund, fx.sale.Number, false)
+			if err := db.Commit(ctx, refund); appliance.ErrorCode(err) != appliance.CodeConflict {
+				t.Errorf("refund of the voided old sale = %v, want a conflict", err)
+			}
 			if _, err := appliance.VerifyJournal(appliance.GenesisHash, allJournal(t, db)); err != nil {
 				t.Errorf("VerifyJournal: %v", err)
 			}
 			st, _ := db.SyncState(ctx)
-			if st.Unsynced != 3 || st.LastSeq != 3 {
-				t.Errorf("SyncState = %+v, want 3 unsynced, last 3", st)
+			if st.Unsynced != 4 || st.LastSeq != 4 {
+				t.Errorf("SyncState = %+v, want 4 unsynced, last 4", st)
 			}
 		})
 	}
@@ -224,6 +243,9 @@ func seedV1(t *testing.T, raw *sql.DB) *fixture {
 	open.Shift.ID = 1
 	open.Finalize(epoch, 1)
 	sale := saleRec(c, 1, appliance.DocSale, "", false)
+	// Only documents carry the cart before version 4; the migration
+	// copies it into sales.cart_id.
+	sale.Sale.CartID = "c-old"
 	sale.Finalize(epoch, 2)
 	sale.Sale.Time = sale.Sale.Time.UTC()
 	sale.Time = sale.Time.UTC()
@@ -266,6 +288,110 @@ func seedV1(t *testing.T, raw *sql.DB) *fixture {
 	exec("INSERT INTO product_fts (docid, name, sku, barcodes) VALUES (1, 'Kopi Kapal Api 165g', 'KOPI-1', '8991001100015')")
 	exec(`INSERT INTO meta (key, value) VALUES ('catalog_info', '{"version":"c1","products":1}')`)
 	return &fixture{shiftID: 1, sale: sale.Sale}
+}
+
+// openAt makes a database at schema version k holding seedV1's rows, and
+// hands back the raw connection to add more before it is opened.
+func openAt(t *testing.T, dir string, k int) (*sql.DB, *fixture) {
+	t.Helper()
+	raw, err := sql.Open("sqlite3", filepath.Join(dir, FileName)+"?_journal_mode=WAL&"+rwParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.SetMaxOpenConns(1)
+	t.Cleanup(func() { raw.Close() })
+	if err := migrate(context.Background(), raw, k); err != nil {
+		t.Fatalf("migrate to %d: %v", k, err)
+	}
+	return raw, seedV1(t, raw)
+}
+
+// insertOldDoc writes a sales row as a version-3 program would have: no
+// cart_id column, the cart only in the document.
+func insertOldDoc(t *testing.T, raw *sql.DB, seq int64, kind appliance.DocKind, ref, cartID string) string {
+	t.Helper()
+	s := appliance.Sale{Number: appliance.ReceiptNumber("S001", "T01", seq), Kind: kind, Seq: seq, Ref: ref, CartID: cartID,
+		ShiftID: 1, UserID: "u1", Total: 1000}
+	doc, _ := json.Marshal(s)
+	if _, err := raw.Exec(`INSERT INTO sales (number, seq, kind, shift_id, ref, time, user_id, total, doc)
+		VALUES (?, ?, ?, 1, ?, ?, 'u1', 1000, ?)`, s.Number, seq, string(kind), sql.NullString{String: ref, Valid: ref != ""},
+		seq, string(doc)); err != nil {
+		t.Fatal(err)
+	}
+	return s.Number
+}
+
+// TestMigrateCartBackfill: the cart goes to the first sale that names it;
+// a later sale naming the same cart, a void copying it and documents naming
+// none keep NULL, so the unique index can be built.
+func TestMigrateCartBackfill(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	raw, fx := openAt(t, dir, 3)
+	dup := insertOldDoc(t, raw, 3, appliance.DocSale, "", fx.sale.CartID)
+	void := insertOldDoc(t, raw, 4, appliance.DocVoid, fx.sale.Number, fx.sale.CartID)
+	plain := insertOldDoc(t, raw, 5, appliance.DocSale, "", "")
+	other := insertOldDoc(t, raw, 6, appliance.DocSale, "", "c-other")
+	if _, err := raw.Exec("UPDATE meta SET value = 6 WHERE key = 'last_seq'"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	db := openTest(t, dir)
+	want := map[string]sql.NullString{
+		fx.sale.Number: {String: fx.sale.CartID, Valid: true},
+		dup:            {}, void: {}, plain: {},
+		other: {String: "c-other", Valid: true},
+	}
+	for number, w := range want {
+		var got sql.NullString
+		if err := db.rw.QueryRow("SELECT cart_id FROM sales WHERE number = ?", number).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != w {
+			t.Errorf("cart_id of %s = %+v, want %+v", number, got, w)
+		}
+	}
+	if got, err := db.SaleByCart(ctx, fx.sale.CartID); err != nil || got.Number != fx.sale.Number {
+		t.Errorf("SaleByCart(%s) = %v, %v; want %s", fx.sale.CartID, got, err, fx.sale.Number)
+	}
+	if got, err := db.SaleByCart(ctx, "c-other"); err != nil || got.Number != other {
+		t.Errorf("SaleByCart(c-other) = %v, %v; want %s", got, err, other)
+	}
+}
+
+// TestMigrateRefusesDoubleVoid: two voids of one sale already in the
+// database cannot be mended by a migration (both are in the journal). Open
+// says which and leaves the file at its old version.
+func TestMigrateRefusesDoubleVoid(t *testing.T) {
+	dir := t.TempDir()
+	raw, fx := openAt(t, dir, 3)
+	v1 := insertOldDoc(t, raw, 3, appliance.DocVoid, fx.sale.Number, "")
+	v2 := insertOldDoc(t, raw, 4, appliance.DocVoid, fx.sale.Number, "")
+	raw.Close()
+
+	_, err := Open(context.Background(), dir, nil)
+	if err == nil {
+		t.Fatal("Open succeeded")
+	}
+	for _, s := range []string{fx.sale.Number, v1, v2, "version 4"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("Open error %q does not name %s", err, s)
+		}
+	}
+	raw, err = sql.Open("sqlite3", filepath.Join(dir, FileName)+"?"+rwParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var version int
+	if err := raw.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != 3 {
+		t.Errorf("user_version after the refused migration = %d, %v; want 3", version, err)
+	}
+	var n int
+	if err := raw.QueryRow("SELECT count(*) FROM pragma_table_info('sales') WHERE name = 'cart_id'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("cart_id column after the refused migration: %d, %v; want none", n, err)
+	}
 }
 
 func TestRefuseNewerSchema(t *testing.T) {

@@ -29,6 +29,27 @@ func (db *DB) Sale(ctx context.Context, number string) (*appliance.Sale, error) 
 	return &s, nil
 }
 
+// SaleByCart returns the sale that completed the cart, exactly as it was
+// committed, or ErrNotFound when no sale completed it.
+func (db *DB) SaleByCart(ctx context.Context, cartID string) (*appliance.Sale, error) {
+	if cartID == "" {
+		return nil, notFound("sale of cart %q", cartID)
+	}
+	var doc string
+	err := db.ro.QueryRowContext(ctx, "SELECT doc FROM sales WHERE cart_id = ? AND kind = 'sale'", cartID).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("sale of cart %s", cartID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read sale of cart %s: %w", cartID, err)
+	}
+	s, err := decodeSale(doc)
+	if err != nil {
+		return nil, fmt.Errorf("read sale of cart %s: %w", cartID, err)
+	}
+	return &s, nil
+}
+
 // SalesReferencing returns the voids and refunds of a sale, oldest first.
 func (db *DB) SalesReferencing(ctx context.Context, number string) ([]appliance.Sale, error) {
 	return db.sales(ctx, "sales referencing "+number,

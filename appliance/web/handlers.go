@@ -2,10 +2,10 @@ package web
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kasirpos/kasir/appliance"
 )
@@ -24,7 +24,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	token, u, err := s.till.Login(r.Context(), strings.TrimSpace(req.PIN))
+	token, u, err := s.till.Login(r.Context(), strings.TrimSpace(req.PIN), clientOf(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -81,7 +81,7 @@ func (s *Server) products(w http.ResponseWriter, r *http.Request, _ appliance.Us
 		s.fail(w, r, appliance.Wrap(appliance.CodeStoreFailed, err, "search"))
 		return
 	}
-	now := time.Now()
+	now := s.till.Now()
 	out := make([]productJSON, len(ps))
 	for i := range ps {
 		out[i] = productJSON{ps[i], ps[i].PriceAt(now)}
@@ -100,7 +100,7 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, _ appliance.Use
 		s.fail(w, r, appliance.Wrap(appliance.CodeStoreFailed, err, "lookup"))
 		return
 	}
-	writeJSON(w, http.StatusOK, productJSON{*p, p.PriceAt(time.Now())})
+	writeJSON(w, http.StatusOK, productJSON{*p, p.PriceAt(s.till.Now())})
 }
 
 func (s *Server) categories(w http.ResponseWriter, r *http.Request, _ appliance.User) {
@@ -131,4 +131,13 @@ func percentBP(q *appliance.Qty) int64 {
 		return 0
 	}
 	return int64(*q) / 10
+}
+
+// clientOf names the device a request comes from, for the PIN lockout.
+func clientOf(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -155,12 +155,20 @@ func (s *Server) recall(w http.ResponseWriter, r *http.Request, u appliance.User
 
 func (s *Server) pay(w http.ResponseWriter, r *http.Request, u appliance.User) {
 	var req struct {
+		CartID   string              `json:"cart_id"`
 		Payments []appliance.Payment `json:"payments"`
 	}
 	if err := decode(r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.till.Pay(r.Context(), u, req.Payments)
-	s.reply(w, r, http.StatusCreated, res, err)
+	res, err := s.till.Pay(r.Context(), u, req.CartID, req.Payments)
+	status := http.StatusCreated
+	if res != nil && res.AlreadyPaid {
+		status = http.StatusOK
+	}
+	if res != nil && res.PrintError != "" {
+		res.PrintError = appliance.Message(appliance.Errorm(appliance.CodeInternal, "print_failed", nil, ""), lang(r))
+	}
+	s.reply(w, r, status, res, err)
 }

@@ -30,7 +30,9 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request, u appliance.Use
 	err := s.till.Reprint(r.Context(), u, r.PathValue("number"))
 	if err != nil && appliance.ErrorCode(err) == appliance.CodeInternal {
 		// The printer failed: the cashier sees it, the request itself worked.
-		writeJSON(w, http.StatusOK, map[string]any{"printed": false, "print_error": err.Error()})
+		s.log.Error("reprint failed", "receipt", r.PathValue("number"), "err", err)
+		msg := appliance.Message(appliance.Errorm(appliance.CodeInternal, "print_failed", nil, ""), lang(r))
+		writeJSON(w, http.StatusOK, map[string]any{"printed": false, "print_error": msg, "print_error_code": "print_failed"})
 		return
 	}
 	s.reply(w, r, http.StatusOK, map[string]bool{"printed": true}, err)

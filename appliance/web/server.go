@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,6 +23,7 @@ type Server struct {
 	log     *slog.Logger
 	// Health reports whether the database is usable; nil means always.
 	health func(context.Context) error
+	hosts  map[string]bool
 	mux    *http.ServeMux
 }
 
@@ -32,13 +34,21 @@ type Options struct {
 	Paper   appliance.PrintArchive
 	Log     *slog.Logger
 	Health  func(context.Context) error
+	// AllowedHosts are the names the till answers to besides IP addresses
+	// and localhost (its hostname, say). A request for any other name is
+	// refused: that is what a DNS-rebinding page on another site sends.
+	AllowedHosts []string
 }
 
 const sessionCookie = "kasir_session"
 
 // New returns the till's HTTP handler.
 func New(o Options) *Server {
-	s := &Server{till: o.Till, catalog: o.Catalog, paper: o.Paper, log: o.Log, health: o.Health, mux: http.NewServeMux()}
+	s := &Server{till: o.Till, catalog: o.Catalog, paper: o.Paper, log: o.Log, health: o.Health, mux: http.NewServeMux(),
+		hosts: map[string]bool{}}
+	for _, h := range o.AllowedHosts {
+		s.hosts[strings.ToLower(h)] = true
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -100,6 +110,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if !s.hostAllowed(r.Host) {
+		s.fail(w, r, appliance.Errorm(appliance.CodeForbidden, "cross_origin", nil, "host %q not allowed", r.Host))
+		return
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 	default:
@@ -129,7 +143,18 @@ func crossOrigin(r *http.Request) bool {
 	return !strings.EqualFold(u.Host, r.Host)
 }
 
-type ctxKey struct{}
+// hostAllowed accepts IP addresses, localhost and the configured names.
+func (s *Server) hostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if host == "localhost" || net.ParseIP(host) != nil {
+		return true
+	}
+	return s.hosts[host]
+}
 
 func (s *Server) auth(h func(http.ResponseWriter, *http.Request, appliance.User)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

@@ -11,7 +11,7 @@ import (
 // failed its integrity check: the UI loads and shows why, every API call
 // answers with the reason, and /healthz fails.
 func Unavailable(reason error, log *slog.Logger) http.Handler {
-	s := &Server{log: log.With("component", "web"), mux: http.NewServeMux()}
+	s := &Server{log: log.With("component", "web"), mux: http.NewServeMux(), hosts: map[string]bool{}}
 	s.uiRoutes()
 	code := appliance.ErrorCode(reason)
 	s.mux.HandleFunc("GET /api/v1/status", func(w http.ResponseWriter, r *http.Request) {

@@ -92,7 +92,7 @@ func TestUIServedWithCSP(t *testing.T) {
 	s := New(Options{})
 	for _, path := range []string{"/", "/printer", "/ui/app.js", "/ui/app.css"} {
 		w := httptest.NewRecorder()
-		s.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		s.ServeHTTP(w, httptest.NewRequest("GET", "http://127.0.0.1:8080"+path, nil))
 		if w.Code != http.StatusOK {
 			t.Errorf("%s: %d", path, w.Code)
 			continue
@@ -103,8 +103,35 @@ func TestUIServedWithCSP(t *testing.T) {
 	}
 	// The UI must load with no internet: nothing from another host.
 	w := httptest.NewRecorder()
-	s.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	s.ServeHTTP(w, httptest.NewRequest("GET", "http://127.0.0.1:8080/", nil))
 	if strings.Contains(w.Body.String(), "http://") || strings.Contains(w.Body.String(), "https://") {
 		t.Error("index.html refers to another host")
+	}
+}
+
+// A page on another site that rebinds its DNS name to the till's address
+// sends requests for its own name: they are refused, reads included.
+func TestDNSRebindingRefused(t *testing.T) {
+	s := New(Options{AllowedHosts: []string{"kasir-s001-t01"}})
+	tests := []struct {
+		host string
+		want int
+	}{
+		{"127.0.0.1:8080", 200},
+		{"192.168.1.20:8080", 200},
+		{"[::1]:8080", 200},
+		{"localhost:8080", 200},
+		{"KASIR-S001-T01:8080", 200},
+		{"evil.example:8080", 403},
+		{"evil.example", 403},
+	}
+	for _, tt := range tests {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Host = tt.host
+		s.ServeHTTP(w, r)
+		if w.Code != tt.want {
+			t.Errorf("Host %s: %d, want %d", tt.host, w.Code, tt.want)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kasirpos/kasir/appliance"
@@ -39,11 +40,41 @@ func catalogImport(ctx context.Context, args []string, stdout, stderr io.Writer)
 		// Row-numbered errors; nothing is applied.
 		return fmt.Errorf("%s: %w\nnothing was imported", file, err)
 	}
+	// The running till keeps its catalog in memory: import while it is
+	// stopped, so that what it sells is what was imported.
+	unlock, err := lockData(*data)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := localstore.Open(ctx, *data, newLogger(stderr, "warn"))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	cfg, err := db.Config(ctx)
+	if errors.Is(err, appliance.ErrNotFound) {
+		cfg, err = appliance.DefaultConfig(), nil
+	}
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, c := range cfg.TaxClasses {
+		known[c.Code] = true
+	}
+	var unknown []string
+	for _, p := range products {
+		if !known[p.TaxClass] {
+			unknown = append(unknown, p.SKU+" ("+p.TaxClass+")")
+		}
+	}
+	if len(unknown) > 0 {
+		if len(unknown) > 20 {
+			unknown = append(unknown[:20], fmt.Sprintf("and %d more", len(unknown)-20))
+		}
+		return fmt.Errorf("%s: tax classes this till does not know: %s\nnothing was imported", file, strings.Join(unknown, ", "))
+	}
 	sum := sha256.Sum256(b)
 	info := appliance.CatalogInfo{
 		Version:  "csv-" + hex.EncodeToString(sum[:6]),

@@ -41,7 +41,19 @@ func TestCatalogImport(t *testing.T) {
 		t.Errorf("error %q does not name row 3 or say nothing was imported", msg)
 	}
 
+	// A tax class the till does not know would sell without tax.
+	typo := filepath.Join(t.TempDir(), "typo.csv")
+	os.WriteFile(typo, []byte("sku,name,price,pajak\nA1,Teh Manis,3500,PPN12\n"), 0o644)
+	if out, err := runCmd(t, "catalog", "import", "--data", data, typo); err == nil || !strings.Contains(err.Error(), "A1 (PPN12)") {
+		t.Errorf("unknown tax class: %v %s", err, out)
+	}
+
 	s := startServer(t, data)
+	// The running till holds its catalog in memory: importing under it
+	// is refused, not silently half-applied.
+	if _, err := runCmd(t, "catalog", "import", "--data", data, filepath.Join("..", "..", "appliance", "testdata", "catalog-semicolon.csv")); err == nil || !strings.Contains(err.Error(), "running") {
+		t.Errorf("import while serving: %v", err)
+	}
 	c := newClient(t, s.URL)
 	c.login("1111")
 	var p struct{ Name string }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kasirpos/kasir/appliance"
@@ -24,6 +25,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("http", ":8080", "address to serve the UI and API on")
 	withDemo := fs.Bool("demo", false, "seed an empty database with the demo catalog and PINs (cashier 1111, supervisor 9999)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	allow := fs.String("allow-host", "", "comma-separated host names the till answers to, besides IP addresses, localhost and its hostname")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -32,6 +34,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	if err := os.MkdirAll(*data, 0o755); err != nil {
 		return fmt.Errorf("data directory: %w", err)
+	}
+	unlock, err := lockData(*data)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	hosts := strings.FieldsFunc(*allow, func(r rune) bool { return r == ',' || r == ' ' })
+	if h, err := os.Hostname(); err == nil {
+		hosts = append(hosts, h, h+".local", h+".lan")
 	}
 	var handler http.Handler
 	db, err := localstore.Open(ctx, *data, log)
@@ -45,7 +56,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("open database: %w", err)
 	default:
 		defer db.Close()
-		h, err := wire(ctx, db, *data, *withDemo, log, stdout)
+		h, err := wire(ctx, db, *data, *withDemo, hosts, log, stdout)
 		if err != nil {
 			return err
 		}
@@ -77,7 +88,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // wire builds the till from its store and the virtual devices.
-func wire(ctx context.Context, db *localstore.DB, data string, withDemo bool, log *slog.Logger, stdout io.Writer) (http.Handler, error) {
+func wire(ctx context.Context, db *localstore.DB, data string, withDemo bool, hosts []string, log *slog.Logger, stdout io.Writer) (http.Handler, error) {
 	vp, err := virtual.NewPrinter(filepath.Join(data, "printer"), nil)
 	if err != nil {
 		return nil, err
@@ -98,7 +109,7 @@ func wire(ctx context.Context, db *localstore.DB, data string, withDemo bool, lo
 	if users, err := db.Users(ctx); err == nil && len(users) == 0 {
 		log.Warn("no users: add one with `kasir user add`, or start with --demo")
 	}
-	return web.New(web.Options{Till: till, Catalog: db, Paper: printer, Log: log, Health: func(ctx context.Context) error { _, err := db.SyncState(ctx); return err }}), nil
+	return web.New(web.Options{Till: till, Catalog: db, Paper: printer, Log: log, AllowedHosts: hosts, Health: func(ctx context.Context) error { _, err := db.SyncState(ctx); return err }}), nil
 }
 
 func seedDemo(ctx context.Context, db *localstore.DB, till *appliance.Till, log *slog.Logger, stdout io.Writer) error {
