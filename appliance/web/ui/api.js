@@ -85,7 +85,9 @@ const Api = (() => {
         try {
           return await request(method, path, Object.assign({}, body, { approval_pin: pin }), { session: false });
         } catch (err) {
-          // A wrong supervisor PIN is answered 401, or 403 again: ask again.
+          // A wrong supervisor PIN is answered 403 needs_approval again, its
+          // message saying so ("PIN supervisor salah."); older tills used 401.
+          // Keep the pad open with that message and ask again.
           if (err.code === "unauthorized" || err.code === "needs_approval" || err.code === "forbidden") {
             pad.error(err.message);
             continue;

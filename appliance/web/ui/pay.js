@@ -17,6 +17,7 @@ const Pay = (() => {
   let modal = null;
   let busy = false;
   let keypadTarget = null;
+  let note = null; // { text, kind } shown above the buttons, e.g. while checking a lost answer
   let f = {}; // the form's fields
 
   function methods() {
@@ -79,6 +80,7 @@ const Pay = (() => {
     tenders = [];
     method = methods()[0].code;
     busy = false;
+    note = null;
     modal = UI.modal({ title: I18n.t("pay.title"), cls: "modal-fullscreen pay", id: "pay-screen", body: UI.el("div", { class: "pay-grid" }) });
     draw();
   }
@@ -112,6 +114,7 @@ const Pay = (() => {
       : UI.el("div", { class: "pay-left" }, UI.el("span", { text: I18n.t("pay.remaining") }), UI.el("strong", { id: "pay-remaining", text: Fmt.rp(isCash(method) ? s.remainingCash : s.remaining) }));
     return UI.el("div", { class: "pay-summary" },
       rows, UI.el("div", { class: "pay-label", text: I18n.t("pay.tenders") }), list, left,
+      note ? UI.el("div", { class: "notice notice-" + note.kind, id: "pay-note", role: "alert", text: note.text }) : null,
       UI.el("div", { class: "pay-buttons" },
         UI.button(I18n.t("btn.cancel"), { class: "btn", id: "pay-cancel" }, () => modal.close()),
         UI.button(I18n.t("pay.complete"), { class: "btn btn-pay" + (s.covered ? " btn-ready" : ""), id: "pay-complete" }, complete)));
@@ -244,25 +247,99 @@ const Pay = (() => {
       UI.toast(I18n.t("pay.remaining") + " " + Fmt.rp(s.remainingCash || s.remaining), { kind: "error" });
       return;
     }
-    busy = true;
-    modal.box.classList.add("busy");
+    // The id of the cart the cashier sees: paying it again after a lost answer
+    // returns the sale already made instead of making a second one.
+    const cartID = cart.id;
+    note = null;
+    const body = { payments: tenders };
+    if (cartID) body.cart_id = cartID;
+    setBusy(true);
     try {
-      const sale = await Api.approved("POST", "/cart/pay", { payments: tenders });
-      showResult(sale);
-      Sale.refreshCart();
-      Status.refresh();
+      const sale = await Api.approved("POST", "/cart/pay", body);
+      finish(sale);
     } catch (err) {
-      UI.showError(err);
-      if (err instanceof ApiError && err.code === "no_shift") {
+      if (!(err instanceof ApiError) || err.code === "cancelled") {
+        UI.showError(err);
+        draw();
+      } else if (err.code === "no_shift") {
+        UI.showError(err);
         modal.close();
         Shift.promptOpen();
+      } else if (err.code === "conflict") {
+        // The till holds another cart than the one on this screen.
+        UI.toast(err.message || I18n.t("pay.cart_changed"), { kind: "error" });
+        modal.close();
+        Sale.refreshCart();
+      } else if (err.code === "network" || err.status >= 500) {
+        // The sale may or may not have been made: find out before anything else.
+        await checkPaid(cartID, err);
       } else {
+        UI.showError(err);
         draw();
       }
     } finally {
-      busy = false;
-      modal.box.classList.remove("busy");
+      setBusy(false);
     }
+  }
+
+  // setBusy dims the pay screen and keeps it open while the till is asked.
+  function setBusy(on) {
+    busy = on;
+    modal.box.classList.toggle("busy", on);
+    modal.dismiss = !on;
+  }
+
+  function finish(sale) {
+    note = null;
+    showResult(sale);
+    Sale.refreshCart();
+    Status.refresh();
+  }
+
+  // checkPaid finds out whether a payment whose answer was lost (network
+  // error, 5xx) was recorded. The cart in progress tells: the same cart with
+  // its lines means not paid; a new, empty cart means it was, and the newest
+  // sale names the cart it completed. When in doubt the pay screen stays, and
+  // Selesai is safe to press again because it carries the same cart id.
+  async function checkPaid(cartID, err) {
+    const m = modal;
+    note = { text: I18n.t("pay.checking"), kind: "info" };
+    draw();
+    if (err.status >= 500 && err.message) UI.toast(err.message, { kind: "error" });
+    const stay = (key) => {
+      if (m !== modal || m.closed) return;
+      note = { text: I18n.t(key), kind: "error" };
+      draw();
+    };
+    let c;
+    try {
+      c = await Api.get("/cart");
+    } catch {
+      stay("pay.check_failed");
+      return;
+    }
+    if (c && Array.isArray(c.lines)) Sale.setCart(c);
+    if (!c || !Array.isArray(c.lines)) {
+      stay("pay.check_failed");
+      return;
+    }
+    if (cartID && c.id === cartID && c.lines.length) {
+      stay("pay.not_recorded");
+      return;
+    }
+    if (cartID && c.id !== cartID && !c.lines.length) {
+      try {
+        const data = await Api.get("/sales?limit=1");
+        const last = ((data && data.sales) || [])[0];
+        if (last && last.cart_id === cartID && m === modal && !m.closed) {
+          finish(Object.assign({}, last, { recovered: true }));
+          return;
+        }
+      } catch {
+        // fall through: the cashier can press Selesai again
+      }
+    }
+    stay("pay.check_failed");
   }
 
   function showResult(sale) {
@@ -275,12 +352,15 @@ const Pay = (() => {
       UI.el("div", { class: "result-change", id: "change-amount", text: Fmt.rp(sale.change || 0) }),
       UI.el("div", { class: "result-meta" },
         UI.el("span", { class: "result-number", id: "sale-number", text: sale.number }),
-        UI.el("span", { text: " · " + I18n.t("pay.total") + " " + Fmt.rp(sale.due ?? sale.total) + " · " + I18n.t("pay.paid") + " " + Fmt.rp(sale.paid) })),
-      sale.print_error ? UI.el("div", { class: "notice notice-error", id: "print-error", role: "alert", text: I18n.t("pay.print_error", sale.print_error) }) : null,
+        UI.el("span", { text: " · " + I18n.t("pay.total") + " " + Fmt.rp(sale.due ?? (sale.total + (sale.rounding || 0))) + " · " + I18n.t("pay.paid") + " " + Fmt.rp(sale.paid) })),
+      sale.already_paid || sale.recovered ? UI.el("div", { class: "notice notice-info", id: "already-paid", text: I18n.t("pay.already_paid") }) : null,
+      // print_error is already a sentence for the cashier, in their language.
+      sale.print_error ? UI.el("div", { class: "notice notice-error", id: "print-error", role: "alert", text: sale.print_error }) : null,
       UI.el("div", { class: "result-buttons" },
         UI.button(I18n.t("pay.reprint"), { class: "btn", id: "btn-result-reprint" }, () => UI.run(async () => {
-          await Api.post("/sales/" + encodeURIComponent(sale.number) + "/reprint", {});
-          UI.toast(I18n.t("sales.reprinted"), { kind: "ok" });
+          const r = await Api.post("/sales/" + encodeURIComponent(sale.number) + "/reprint", {});
+          if (r && r.printed === false) UI.toast(r.print_error || I18n.t("err.unexpected"), { kind: "error" });
+          else UI.toast(I18n.t("sales.reprinted"), { kind: "ok" });
         })),
         UI.button(I18n.t("pay.new_sale"), { class: "btn btn-pay", id: "btn-new-sale" }, () => m.close())));
     m.body.replaceChildren(UI.el("div", { class: "result-grid" }, left, UI.el("div", { class: "result-receipt" }, receipt)));

@@ -89,8 +89,10 @@ const Sales = (() => {
 
   function reprint(number) {
     return UI.run(async () => {
-      await Api.post("/sales/" + encodeURIComponent(number) + "/reprint", {});
-      UI.toast(I18n.t("sales.reprinted"), { kind: "ok" });
+      const r = await Api.post("/sales/" + encodeURIComponent(number) + "/reprint", {});
+      // A printer fault is answered 200 with printed:false and a sentence to show.
+      if (r && r.printed === false) UI.toast(r.print_error || I18n.t("err.unexpected"), { kind: "error" });
+      else UI.toast(I18n.t("sales.reprinted"), { kind: "ok" });
     });
   }
 

@@ -87,8 +87,15 @@ const Shift = (() => {
     let target = fields.length ? fields[0].f.input : null;
     fields.forEach(({ f }) => f.input.addEventListener("focus", () => { target = f.input; }));
     const ok = () => UI.run(async () => {
+      // An empty field means "not counted", never 0: the till then reports no
+      // difference for that method instead of a shortfall.
       const counted = {};
-      for (const { code, f } of fields) counted[code] = f.value();
+      for (const { code, f } of fields) if (f.filled()) counted[code] = f.value();
+      if (!Object.keys(counted).length) {
+        UI.toast(I18n.t("shift.count_missing"), { kind: "error" });
+        if (target) target.focus();
+        return;
+      }
       const z = await Api.approved("POST", "/shift/close", { counted });
       m.close();
       showZ(z);
@@ -134,6 +141,8 @@ const Shift = (() => {
       fact(I18n.t("report.rounding"), Fmt.rp(r.rounding)),
       (r.taxes || []).map((t) => fact(I18n.t("report.taxes") + " " + (t.name || t.class), Fmt.rp(t.amount))));
     const counted = r.kind === "Z" || (r.methods || []).some((m) => m.has_count);
+    // A method left uncounted at close shows a dash, not Rp 0.
+    const wasCounted = (m) => m.has_count !== false;
     const head = [I18n.t("report.method"), I18n.t("report.m_sales"), I18n.t("report.m_returned"), I18n.t("report.expected")];
     if (counted) head.push(I18n.t("report.counted"), I18n.t("report.diff"));
     const methods = UI.el("table", { class: "report report-methods" },
@@ -143,8 +152,8 @@ const Shift = (() => {
         UI.el("td", { class: "num", text: Fmt.rp(m.sales) }),
         UI.el("td", { class: "num", text: Fmt.rp(m.returned) }),
         UI.el("td", { class: "num", text: Fmt.rp(m.expected) }),
-        counted ? UI.el("td", { class: "num", text: Fmt.rp(m.counted) }) : null,
-        counted ? UI.el("td", { class: "num " + diffClass(m.diff), text: Fmt.rp(m.diff) }) : null))),
+        counted ? UI.el("td", { class: "num", text: wasCounted(m) ? Fmt.rp(m.counted) : I18n.t("report.not_counted") }) : null,
+        counted ? UI.el("td", { class: "num " + (wasCounted(m) ? diffClass(m.diff) : "diff-zero"), text: wasCounted(m) ? Fmt.rp(m.diff) : I18n.t("report.not_counted") }) : null))),
       counted ? UI.el("tfoot", {}, UI.el("tr", {},
         UI.el("th", { colspan: String(head.length - 1), text: I18n.t("report.total_diff") }),
         UI.el("td", { class: "num " + diffClass(r.diff), text: Fmt.rp(r.diff) }))) : null);

@@ -24,21 +24,58 @@ const Status = (() => {
     return text === key ? d.state : text;
   }
 
+  // ackItem says when head office last acknowledged this till's records,
+  // measured against the till's own clock when the status carries it.
+  // On a crowded strip it switches to a shorter text (data-short).
+  function ackItem(s) {
+    const at = s.last_ack ? Date.parse(s.last_ack) : NaN;
+    let e;
+    if (!(at > 0)) {
+      // A missing, empty, unreadable or zero time (0001-01-01) means never.
+      e = item("st-ack st-dim", I18n.t("st.ack_never"), I18n.t("st.ack_never"));
+      e.dataset.short = I18n.t("st.ack_short", "–");
+      return e;
+    }
+    const now = Date.parse(s.time) || Date.now();
+    const secs = Math.max(0, (now - at) / 1000);
+    const tz = (App.config || {}).time_zone || s.time_zone;
+    e = item("st-ack", secs < 60 ? I18n.t("st.ack_now") : I18n.t("st.ack", Fmt.age(secs)), I18n.t("st.ack_title", Fmt.dateTime(s.last_ack, tz)));
+    e.dataset.short = I18n.t("st.ack_short", secs < 60 ? I18n.t("age.now") : Fmt.age(secs));
+    return e;
+  }
+
+  // fit makes the ack give way when the strip is still too wide after the
+  // till code and catalog have shrunk: a shorter text, then truncation.
+  function fit(strip) {
+    const ack = strip.querySelector(".st-ack");
+    if (!ack || strip.scrollWidth <= strip.clientWidth) return;
+    ack.textContent = ack.dataset.short;
+    if (strip.scrollWidth > strip.clientWidth) ack.classList.add("st-shrink");
+  }
+
   function render() {
     const strip = UI.$("#status-strip");
     const cfg = App.config || {};
     const out = [];
     const s = last || {};
     const code = [s.store || cfg.store, s.till || cfg.till].filter(Boolean).join(" · ");
-    if (code) out.push(item("st-till", code));
+    if (code) out.push(item("st-till", code, code));
 
     if (!reachable) {
       out.push(item("st-conn st-bad", "● " + I18n.t("st.no_till")));
     } else if (last) {
       out.push(item("st-conn " + (s.online ? "st-on" : "st-off"), "● " + I18n.t(s.online ? "st.online" : "st.offline")));
       const level = ["ok", "amber", "red"].includes(s.sync_level) ? s.sync_level : "ok";
-      const sync = s.unsynced > 0 ? I18n.t("st.unsynced", s.unsynced, Fmt.age(s.oldest_unsynced_seconds)) : I18n.t("st.synced");
-      out.push(item("st-sync sync-" + level, sync));
+      const dbOK = !s.database || s.database === "ok";
+      if (s.unsynced > 0) {
+        out.push(item("st-sync sync-" + level, I18n.t("st.unsynced", s.unsynced, Fmt.age(s.oldest_unsynced_seconds))));
+      } else if (dbOK) {
+        out.push(item("st-sync sync-" + level, I18n.t("st.synced")));
+      } else {
+        // The database could not be read: whether everything was sent is unknown.
+        out.push(item("st-sync st-warn", I18n.t("st.sync_unknown"), I18n.t("st.sync_unknown_title")));
+      }
+      if (dbOK || s.last_ack) out.push(ackItem(s));
       if (s.printer) {
         const ok = s.printer.state === "ok";
         out.push(item("st-printer" + (ok ? "" : " st-warn"), I18n.t("st.printer") + (ok ? " " : ": ") + devState(s.printer), s.printer.detail || s.printer.name));
@@ -48,7 +85,8 @@ const Status = (() => {
       }
       if (s.catalog) {
         const key = s.catalog.stale ? "st.catalog_stale" : "st.catalog";
-        out.push(item("st-catalog" + (s.catalog.stale ? " st-warn" : ""), I18n.t(key, s.catalog.version || "–", Fmt.age(s.catalog.age_seconds))));
+        const text = I18n.t(key, s.catalog.version || "–", Fmt.age(s.catalog.age_seconds));
+        out.push(item("st-catalog" + (s.catalog.stale ? " st-warn" : ""), text, text));
       }
       out.push(item("st-shift" + (s.shift_open ? "" : " st-dim"), I18n.t(s.shift_open ? "st.shift_open" : "st.shift_closed")));
       if (s.clock_behind) out.push(item("st-clock-behind st-warn", I18n.t("st.clock_behind")));
@@ -58,6 +96,7 @@ const Status = (() => {
     if (user) right.append(item("st-user", user.name || user.id));
     right.append(item("st-time", Fmt.clock(new Date(), cfg.time_zone)));
     strip.replaceChildren(...out, right);
+    fit(strip);
     // A till that must not sell (damaged database) says so over everything.
     const fatal = UI.$("#fatal");
     const blocked = reachable && s.database && s.database !== "ok" && s.message;

@@ -320,13 +320,15 @@ const UI = (() => {
   function amountField({ id, label, value = 0 }) {
     const input = el("input", { id, type: "text", inputmode: "none", class: "field-input amount-input", autocomplete: "off", value: value ? Fmt.plain(value) : "" });
     input.addEventListener("input", () => {
-      const n = Fmt.digits(input.value);
-      input.value = n ? Fmt.plain(Math.min(n, 1e12)) : "";
+      // "0" stays visible: a counted amount of zero is not an empty field.
+      const typed = /\d/.test(input.value);
+      input.value = typed ? Fmt.plain(Math.min(Fmt.digits(input.value), 1e12)) : "";
     });
     const root = el("label", { class: "field field-amount" }, el("span", { class: "field-label", text: label }), el("span", { class: "amount-prefix", text: "Rp" }), input);
     return {
       root, input,
       value: () => Fmt.digits(input.value),
+      filled: () => /\d/.test(input.value), // something typed, even 0
       set: (n) => { input.value = n ? Fmt.plain(n) : ""; input.dispatchEvent(new Event("input", { bubbles: true })); },
     };
   }
