@@ -180,3 +180,25 @@ type CatalogStore interface {
 	// import leaves the old catalog in place.
 	ReplaceCatalog(ctx context.Context, info CatalogInfo, products []Product) error
 }
+
+// OutboxRow is a committed record waiting for head office's acknowledgement.
+type OutboxRow struct {
+	Seq     int64
+	Topic   string // "sales" or "shift"
+	Created time.Time
+	Body    []byte // the record's OutboxMessage as JSON
+}
+
+// Outbox is what the uplink drains. A row leaves it only through Ack, when
+// head office's acknowledged high-water mark covers it — never because a
+// broker or a client library said a message was delivered.
+type Outbox interface {
+	Epoch() string
+	// Outbox returns rows with Seq > after, in order, at most limit.
+	Outbox(ctx context.Context, after int64, limit int) ([]OutboxRow, error)
+	// Ack records head office's high-water mark and deletes the rows it
+	// covers. An ack at or below the current one changes nothing; one
+	// beyond the last committed seq is refused (CodeConflict).
+	Ack(ctx context.Context, seq int64, t time.Time) error
+	SyncState(ctx context.Context) (SyncState, error)
+}

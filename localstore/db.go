@@ -26,6 +26,7 @@ var ErrTooNew = errors.New("localstore: database schema is newer than this progr
 var (
 	_ appliance.Store        = (*DB)(nil)
 	_ appliance.CatalogStore = (*DB)(nil)
+	_ appliance.Outbox       = (*DB)(nil)
 )
 
 // DB is the till's SQLite database. Its methods are safe for concurrent use.

@@ -221,12 +221,7 @@ func (db *DB) Journal(ctx context.Context, after int64, limit int) ([]appliance.
 }
 
 // OutboxRow is a committed record waiting for head office's ack.
-type OutboxRow struct {
-	Seq     int64
-	Topic   string // "sales" or "shift"
-	Created time.Time
-	Body    []byte // the record's appliance.OutboxMessage as JSON
-}
+type OutboxRow = appliance.OutboxRow
 
 // Outbox returns unacknowledged rows with Seq > after, in order, at most
 // limit (all when limit <= 0).
