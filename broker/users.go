@@ -1,0 +1,148 @@
+package broker
+
+import (
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Roles of broker users.
+const (
+	RoleTill = "till" // one till: its own topics only
+	RoleHQ   = "hq"   // head office's ingest and publishers: everything under pos/
+)
+
+// User is one broker login.
+type User struct {
+	Username string `json:"username"`
+	Hash     string `json:"hash"` // PBKDF2-SHA256, see HashPassword
+	Role     string `json:"role"`
+	Store    string `json:"store,omitempty"`
+	Till     string `json:"till,omitempty"`
+}
+
+// Users is the broker's user list, kept in a JSON file.
+type Users struct {
+	path string
+	mu   sync.RWMutex
+	by   map[string]User
+}
+
+// LoadUsers reads the user file; a missing file is an empty list.
+func LoadUsers(path string) (*Users, error) {
+	u := &Users{path: path, by: map[string]User{}}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return u, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var list []User
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("broker: %s: %w", path, err)
+	}
+	for _, x := range list {
+		u.by[x.Username] = x
+	}
+	return u, nil
+}
+
+// Put adds or replaces a user and saves the file durably.
+func (u *Users) Put(x User) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.by[x.Username] = x
+	list := make([]User, 0, len(u.by))
+	for _, v := range u.by {
+		list = append(list, v)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Username < list[j].Username })
+	b, _ := json.MarshalIndent(list, "", "  ")
+	return writeFile(u.path, b)
+}
+
+// Check returns the user if the password is right.
+func (u *Users) Check(username, password string) (User, bool) {
+	u.mu.RLock()
+	x, ok := u.by[username]
+	u.mu.RUnlock()
+	if !ok || !CheckPassword(x.Hash, password) {
+		return User{}, false
+	}
+	return x, true
+}
+
+func writeFile(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+const iterations = 100000
+
+// HashPassword returns a salted PBKDF2-SHA256 hash of a broker password.
+func HashPassword(pw string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key, err := pbkdf2.Key(sha256.New, pw, salt, iterations, 32)
+	if err != nil {
+		return "", err
+	}
+	e := base64.RawStdEncoding
+	return "pbkdf2-sha256$" + strconv.Itoa(iterations) + "$" + e.EncodeToString(salt) + "$" + e.EncodeToString(key), nil
+}
+
+// CheckPassword compares a password with a HashPassword hash.
+func CheckPassword(hash, pw string) bool {
+	p := strings.Split(hash, "$")
+	if len(p) != 4 || p[0] != "pbkdf2-sha256" {
+		return false
+	}
+	n, err := strconv.Atoi(p[1])
+	e := base64.RawStdEncoding
+	salt, err1 := e.DecodeString(p[2])
+	want, err2 := e.DecodeString(p[3])
+	if err != nil || err1 != nil || err2 != nil || n < 1 {
+		return false
+	}
+	got, err := pbkdf2.Key(sha256.New, pw, salt, n, len(want))
+	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// NewPassword makes a random password for a till.
+func NewPassword() string {
+	b := make([]byte, 18)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
