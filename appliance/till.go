@@ -24,6 +24,9 @@ type TillOptions struct {
 	Version string // software version, for status
 	// Config is used when the store holds none; nil means DefaultConfig.
 	Config *Config
+	// OnCommit is called after every committed record, with the till's
+	// lock held: it must not block (the uplink's Kick).
+	OnCommit func()
 }
 
 // Till is the till's service: everything a cashier or supervisor does goes
@@ -31,14 +34,15 @@ type TillOptions struct {
 // one cashier at a time, and the order of actions is the order of the
 // journal.
 type Till struct {
-	store   Store
-	catalog CatalogStore
-	printer Printer
-	drawer  Drawer
-	now     Clock
-	online  func() bool
-	log     *slog.Logger
-	version string
+	store    Store
+	catalog  CatalogStore
+	printer  Printer
+	drawer   Drawer
+	now      Clock
+	online   func() bool
+	onCommit func()
+	log      *slog.Logger
+	version  string
 
 	mu       sync.Mutex
 	cfg      Config
@@ -65,7 +69,7 @@ func NewTill(ctx context.Context, o TillOptions) (*Till, error) {
 	}
 	t := &Till{
 		store: o.Store, catalog: o.Catalog, printer: o.Printer, drawer: o.Drawer,
-		now: o.Now, online: o.Online, log: o.Log, version: o.Version,
+		now: o.Now, online: o.Online, onCommit: o.OnCommit, log: o.Log, version: o.Version,
 		sessions: map[string]*session{}, lockouts: map[string]*lockout{},
 	}
 	if t.now == nil {
@@ -188,6 +192,9 @@ func (t *Till) commit(ctx context.Context, rec *Record) error {
 		return Wrap(CodeStoreFailed, err, "commit %s", rec.Kind)
 	}
 	t.log.Info("committed", "kind", rec.Kind, "seq", rec.Seq, "ref", rec.Ref(), "user", rec.UserID)
+	if t.onCommit != nil {
+		t.onCommit()
+	}
 	return nil
 }
 

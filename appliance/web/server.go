@@ -25,6 +25,8 @@ type Server struct {
 	health func(context.Context) error
 	hosts  map[string]bool
 	mux    *http.ServeMux
+	// eventEvery is how often the event stream looks at the status.
+	eventEvery time.Duration
 }
 
 // Options configure a Server.
@@ -45,7 +47,7 @@ const sessionCookie = "kasir_session"
 // New returns the till's HTTP handler.
 func New(o Options) *Server {
 	s := &Server{till: o.Till, catalog: o.Catalog, paper: o.Paper, log: o.Log, health: o.Health, mux: http.NewServeMux(),
-		hosts: map[string]bool{}}
+		hosts: map[string]bool{}, eventEvery: time.Second}
 	for _, h := range o.AllowedHosts {
 		s.hosts[strings.ToLower(h)] = true
 	}
@@ -64,6 +66,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/logout", s.logout)
 	m.HandleFunc("GET /api/v1/me", s.auth(s.me))
 	m.HandleFunc("GET /api/v1/status", s.status)
+	m.HandleFunc("GET /api/v1/events", s.events)
 	m.HandleFunc("GET /api/v1/config", s.config)
 
 	m.HandleFunc("GET /api/v1/products", s.auth(s.products))

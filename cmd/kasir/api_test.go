@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"github.com/kasirpos/kasir/appliance"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 type product struct {
@@ -416,5 +420,45 @@ func TestCartSurvivesRestart(t *testing.T) {
 	c2.must(200, "GET", "/api/v1/cart", nil, &after)
 	if after.ID != before.ID || len(after.Lines) != 1 || after.Total != before.Total {
 		t.Fatalf("cart after restart %+v, want %+v", after, before)
+	}
+}
+
+// The status strip follows server-sent events: a committed record shows up
+// in the stream without polling.
+func TestStatusEvents(t *testing.T) {
+	s := startServer(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+"/api/v1/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	next := func() map[string]any {
+		for sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var m map[string]any
+				if err := json.Unmarshal([]byte(d), &m); err != nil {
+					t.Fatal(err)
+				}
+				return m
+			}
+		}
+		t.Fatalf("stream ended: %v", sc.Err())
+		return nil
+	}
+	if first := next(); first["unsynced"] != float64(0) || first["online"] != false {
+		t.Fatalf("first event %v", first)
+	}
+	c := newClient(t, s.URL)
+	c.login("1111")
+	openShift(c, 1000)
+	if ev := next(); ev["unsynced"] != float64(1) || ev["shift_open"] != true {
+		t.Fatalf("event after the shift opened: %v", ev)
 	}
 }

@@ -134,8 +134,20 @@ const Status = (() => {
     return () => { stopped = true; clearTimeout(timer); };
   }
 
+  // eventSource follows the till's server-sent events: the strip changes
+  // the moment the till goes offline or a sale is acknowledged. The browser
+  // reconnects by itself; while it cannot, the strip says so.
+  function eventSource() {
+    const es = new EventSource("/api/v1/events");
+    es.addEventListener("status", (ev) => {
+      try { update(JSON.parse(ev.data)); } catch { /* a torn event: the next one comes */ }
+    });
+    es.onerror = () => { if (es.readyState !== EventSource.OPEN) unreachable(); };
+    return () => es.close();
+  }
+
   function start() {
-    if (!source) source = pollingSource(5000);
+    if (!source) source = typeof EventSource === "function" ? eventSource() : pollingSource(5000);
     // The clock ticks on its own so that it never looks frozen.
     setInterval(render, 15000);
   }
