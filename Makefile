@@ -8,11 +8,14 @@ HTTP    ?= 127.0.0.1:8080
 
 .PHONY: run build test test-short bench deps vet fmt clean
 
+# run: head office with its embedded broker and one demo till connected to
+# it (scripts/run-demo). The till keeps selling when head office is down.
 run: build
-	./bin/kasir serve --demo --data $(DATA) --http $(HTTP)
+	DATA=$(DATA) HTTP=$(HTTP) ./scripts/run-demo
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kasir ./cmd/kasir
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kasir-hq ./cmd/kasir-hq
 
 # deps installs the Debian packages the tests use: Chromium for the
 # end-to-end test. It needs root (CI runs as root).

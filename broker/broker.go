@@ -87,9 +87,7 @@ func (a *auth) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	if cl.Net.Inline {
 		return true
 	}
-	a.users.mu.RLock()
-	u, ok := a.users.by[string(cl.Properties.Username)]
-	a.users.mu.RUnlock()
+	u, ok := a.users.lookup(string(cl.Properties.Username))
 	allowed := ok && Allowed(u, topic, write)
 	if !allowed {
 		a.log.Warn("refused topic", "username", u.Username, "topic", topic, "write", write)

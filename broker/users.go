@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Roles of broker users.
@@ -32,35 +33,72 @@ type User struct {
 	Till     string `json:"till,omitempty"`
 }
 
-// Users is the broker's user list, kept in a JSON file.
+// Users is the broker's user list, kept in a JSON file. A till added by
+// `kasir-hq till add` while the broker runs can log in at once: the file is
+// read again when it changes.
 type Users struct {
-	path string
-	mu   sync.RWMutex
-	by   map[string]User
+	path  string
+	mu    sync.RWMutex
+	by    map[string]User
+	mtime time.Time
 }
 
 // LoadUsers reads the user file; a missing file is an empty list.
 func LoadUsers(path string) (*Users, error) {
 	u := &Users{path: path, by: map[string]User{}}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return u, nil
-	}
-	if err != nil {
+	if err := u.reload(); err != nil {
 		return nil, err
-	}
-	var list []User
-	if err := json.Unmarshal(b, &list); err != nil {
-		return nil, fmt.Errorf("broker: %s: %w", path, err)
-	}
-	for _, x := range list {
-		u.by[x.Username] = x
 	}
 	return u, nil
 }
 
+// reload reads the file if it changed since the last read.
+func (u *Users) reload() error {
+	fi, err := os.Stat(u.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	u.mu.RLock()
+	same := fi.ModTime().Equal(u.mtime)
+	u.mu.RUnlock()
+	if same {
+		return nil
+	}
+	b, err := os.ReadFile(u.path)
+	if err != nil {
+		return err
+	}
+	var list []User
+	if err := json.Unmarshal(b, &list); err != nil {
+		return fmt.Errorf("broker: %s: %w", u.path, err)
+	}
+	by := make(map[string]User, len(list))
+	for _, x := range list {
+		by[x.Username] = x
+	}
+	u.mu.Lock()
+	u.by, u.mtime = by, fi.ModTime()
+	u.mu.Unlock()
+	return nil
+}
+
+// lookup returns a user, reading the file again if it changed.
+func (u *Users) lookup(name string) (User, bool) {
+	u.reload()
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	x, ok := u.by[name]
+	return x, ok
+}
+
 // Put adds or replaces a user and saves the file durably.
 func (u *Users) Put(x User) error {
+	if err := u.reload(); err != nil {
+		return err
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.by[x.Username] = x
@@ -70,14 +108,18 @@ func (u *Users) Put(x User) error {
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Username < list[j].Username })
 	b, _ := json.MarshalIndent(list, "", "  ")
-	return writeFile(u.path, b)
+	if err := writeFile(u.path, b); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(u.path); err == nil {
+		u.mtime = fi.ModTime()
+	}
+	return nil
 }
 
 // Check returns the user if the password is right.
 func (u *Users) Check(username, password string) (User, bool) {
-	u.mu.RLock()
-	x, ok := u.by[username]
-	u.mu.RUnlock()
+	x, ok := u.lookup(username)
 	if !ok || !CheckPassword(x.Hash, password) {
 		return User{}, false
 	}

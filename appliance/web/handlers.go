@@ -141,3 +141,21 @@ func clientOf(r *http.Request) string {
 	}
 	return host
 }
+
+// demoUplink cuts or restores the link to head office in demo mode.
+func (s *Server) demoUplink(w http.ResponseWriter, r *http.Request, u appliance.User) {
+	if s.uplinkSwitch == nil {
+		s.fail(w, r, appliance.Errorm(appliance.CodeNotFound, "no_endpoint", nil, "demo uplink switch without --demo and --provision"))
+		return
+	}
+	var req struct {
+		Enabled bool `json:"enabled"`
+	}
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.uplinkSwitch(req.Enabled)
+	s.log.Info("demo uplink switch", "enabled", req.Enabled, "user", u.ID)
+	writeJSON(w, http.StatusOK, map[string]bool{"enabled": req.Enabled})
+}

@@ -22,9 +22,10 @@ type Server struct {
 	paper   appliance.PrintArchive // nil when the printer keeps nothing
 	log     *slog.Logger
 	// Health reports whether the database is usable; nil means always.
-	health func(context.Context) error
-	hosts  map[string]bool
-	mux    *http.ServeMux
+	health       func(context.Context) error
+	hosts        map[string]bool
+	mux          *http.ServeMux
+	uplinkSwitch func(bool)
 	// eventEvery is how often the event stream looks at the status.
 	eventEvery time.Duration
 }
@@ -36,6 +37,9 @@ type Options struct {
 	Paper   appliance.PrintArchive
 	Log     *slog.Logger
 	Health  func(context.Context) error
+	// UplinkSwitch, set in demo mode, lets the user cut and restore the
+	// link to head office to watch the backlog grow and drain.
+	UplinkSwitch func(on bool)
 	// AllowedHosts are the names the till answers to besides IP addresses
 	// and localhost (its hostname, say). A request for any other name is
 	// refused: that is what a DNS-rebinding page on another site sends.
@@ -47,7 +51,7 @@ const sessionCookie = "kasir_session"
 // New returns the till's HTTP handler.
 func New(o Options) *Server {
 	s := &Server{till: o.Till, catalog: o.Catalog, paper: o.Paper, log: o.Log, health: o.Health, mux: http.NewServeMux(),
-		hosts: map[string]bool{}, eventEvery: time.Second}
+		hosts: map[string]bool{}, eventEvery: time.Second, uplinkSwitch: o.UplinkSwitch}
 	for _, h := range o.AllowedHosts {
 		s.hosts[strings.ToLower(h)] = true
 	}
@@ -102,6 +106,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/drawer/open", s.auth(s.noSale))
 
 	m.HandleFunc("GET /api/v1/printer", s.auth(s.printed))
+	m.HandleFunc("POST /api/v1/demo/uplink", s.auth(s.demoUplink))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, appliance.Errorm(appliance.CodeNotFound, "no_endpoint", nil, "%s %s", r.Method, r.URL.Path))
 	})

@@ -18,6 +18,8 @@ import (
 	"github.com/kasirpos/kasir/appliance/web"
 	"github.com/kasirpos/kasir/drivers/virtual"
 	"github.com/kasirpos/kasir/localstore"
+	"github.com/kasirpos/kasir/uplink"
+	"github.com/kasirpos/kasir/wire"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -25,6 +27,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("http", ":8080", "address to serve the UI and API on")
 	withDemo := fs.Bool("demo", false, "seed an empty database with the demo catalog and PINs (cashier 1111, supervisor 9999)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	provision := fs.String("provision", "", "provisioning file (kasir.json from `kasir-hq till add`): identity and the link to head office")
 	allow := fs.String("allow-host", "", "comma-separated host names the till answers to, besides IP addresses, localhost and its hostname")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -34,6 +37,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	if err := os.MkdirAll(*data, 0o755); err != nil {
 		return fmt.Errorf("data directory: %w", err)
+	}
+	var prov *wire.Provision
+	if *provision != "" {
+		p, err := wire.ReadProvision(*provision)
+		if err != nil {
+			return fmt.Errorf("provisioning: %w", err)
+		}
+		prov = p
 	}
 	unlock, err := lockData(*data)
 	if err != nil {
@@ -56,7 +67,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("open database: %w", err)
 	default:
 		defer db.Close()
-		h, err := wire(ctx, db, *data, *withDemo, hosts, log, stdout)
+		h, err := build(ctx, db, *data, *withDemo, prov, hosts, log, stdout)
 		if err != nil {
 			return err
 		}
@@ -87,19 +98,40 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// wire builds the till from its store and the virtual devices.
-func wire(ctx context.Context, db *localstore.DB, data string, withDemo bool, hosts []string, log *slog.Logger, stdout io.Writer) (http.Handler, error) {
+// build wires the till from its store, the virtual devices and, when
+// provisioned, its link to head office.
+func build(ctx context.Context, db *localstore.DB, data string, withDemo bool, prov *wire.Provision, hosts []string, log *slog.Logger, stdout io.Writer) (http.Handler, error) {
 	vp, err := virtual.NewPrinter(filepath.Join(data, "printer"), nil)
 	if err != nil {
 		return nil, err
 	}
 	printer := &receiptPrinter{vp}
 	drawer := &drawer{d: &virtual.Drawer{}}
-	till, err := appliance.NewTill(ctx, appliance.TillOptions{
-		Store: db, Catalog: db, Printer: printer, Drawer: drawer, Log: log, Version: version,
-	})
+	opts := appliance.TillOptions{Store: db, Catalog: db, Printer: printer, Drawer: drawer, Log: log, Version: version}
+	var up *uplink.Uplink
+	if prov != nil {
+		if up, err = newUplink(prov, db, log); err != nil {
+			return nil, err
+		}
+		opts.Online, opts.OnCommit = up.Online, up.Kick
+	}
+	till, err := appliance.NewTill(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("start till: %w", err)
+	}
+	var uplinkSwitch func(bool)
+	if prov != nil {
+		if err := till.SetIdentity(ctx, prov.Store, prov.Till, prov.TimeZone); err != nil {
+			return nil, fmt.Errorf("provisioning: %w", err)
+		}
+		if err := startDownlink(ctx, prov, up, till, log); err != nil {
+			return nil, err
+		}
+		go up.Run(ctx)
+		log.Info("uplink started", "broker", prov.Broker, "store", prov.Store, "till", prov.Till)
+		if withDemo {
+			uplinkSwitch = up.SetEnabled
+		}
 	}
 	if withDemo {
 		if err := seedDemo(ctx, db, till, log, stdout); err != nil {
@@ -109,7 +141,7 @@ func wire(ctx context.Context, db *localstore.DB, data string, withDemo bool, ho
 	if users, err := db.Users(ctx); err == nil && len(users) == 0 {
 		log.Warn("no users: add one with `kasir user add`, or start with --demo")
 	}
-	return web.New(web.Options{Till: till, Catalog: db, Paper: printer, Log: log, AllowedHosts: hosts, Health: func(ctx context.Context) error { _, err := db.SyncState(ctx); return err }}), nil
+	return web.New(web.Options{Till: till, Catalog: db, Paper: printer, Log: log, AllowedHosts: hosts, UplinkSwitch: uplinkSwitch, Health: func(ctx context.Context) error { _, err := db.SyncState(ctx); return err }}), nil
 }
 
 func seedDemo(ctx context.Context, db *localstore.DB, till *appliance.Till, log *slog.Logger, stdout io.Writer) error {

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+var version = "dev"
+
+const usage = `usage: kasir-hq <command> [flags]
+
+commands:
+  serve            run head office: embedded broker, ingest, fleet page
+                   (--data DIR --http ADDR --mqtt ADDR [--broker URL])
+  ingest           an extra ingest worker on a shared subscription (--data DIR --broker URL)
+  keys init        make head office's signing key pair (--data DIR)
+  till add         register a till and write its provisioning file
+                   (--data DIR --store S --till T --broker URL [--out FILE])
+  catalog publish  sign and publish a catalog to a store (--data DIR --store S FILE.csv)
+  config publish   sign and publish a config (--data DIR --store S|all [--till T] FILE.json)
+  fleet            list the tills (--data DIR [--json])
+  version          print the version
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	two := func(want string) bool { return len(args) >= 2 && args[1] == want }
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "ingest":
+		return ingest(ctx, args[1:], stdout, stderr)
+	case "keys":
+		if two("init") {
+			return keysInit(ctx, args[2:], stdout, stderr)
+		}
+	case "till":
+		if two("add") {
+			return tillAdd(ctx, args[2:], stdout, stderr)
+		}
+	case "catalog":
+		if two("publish") {
+			return catalogPublish(ctx, args[2:], stdout, stderr)
+		}
+	case "config":
+		if two("publish") {
+			return configPublish(ctx, args[2:], stdout, stderr)
+		}
+	case "fleet":
+		return fleet(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "kasir-hq", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", strings.Join(args[:min(2, len(args))], " "))
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var lv slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		lv = slog.LevelDebug
+	case "warn":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv}))
+}
+
+func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "./hq-data", "head office's data directory")
+	return fs, data
+}
