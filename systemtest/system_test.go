@@ -1,10 +1,15 @@
 package systemtest
 
 import (
+	"context"
+	"crypto/ed25519"
+
 	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/kasirpos/kasir/mqttconn"
+	"github.com/kasirpos/kasir/wire"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -302,9 +307,28 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 		return cfg.StoreName == "Toko Maju Jaya" && cfg.Store == "S001"
 	})
 
+	// A config signed by someone else is refused, the refusal shows on the
+	// fleet page, and the till keeps what it runs.
+	forgeConfig(t, hqData, "tcp://"+brokerAddr, `{"store_name":"Toko Palsu"}`)
+	eventually(t, "the forged config's rejection on the fleet", func() bool {
+		r := tillRow()
+		return r.LastRejection != nil && r.LastRejection.Reason == "bad_signature"
+	})
+	var cfg struct {
+		StoreName string `json:"store_name"`
+	}
+	c.do("GET", "/api/v1/config", nil, &cfg)
+	if cfg.StoreName != "Toko Maju Jaya" {
+		t.Fatalf("store name after a forged config: %q", cfg.StoreName)
+	}
+
+	// The status strip follows the link, in a real browser.
+	strip := watchStrip(t, tillURL)
+
 	// Cut the link: sales pile up on the till's disk and go when it is back.
 	c.do("POST", "/api/v1/demo/uplink", map[string]bool{"enabled": false}, nil)
 	eventually(t, "the till to show offline", func() bool { c.do("GET", "/api/v1/status", nil, &st); return !st.Online })
+	strip.waitFor(t, "Offline")
 	_, seq2 := sell()
 	_, seq3 := sell()
 	c.do("GET", "/api/v1/status", nil, &st)
@@ -317,4 +341,33 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 		return st.Unsynced == 0 && st.AckedSeq == max(seq2, seq3)
 	})
 	eventually(t, "head office to hold every record", func() bool { return tillRow().AckedSeq == seq3 })
+	strip.waitFor(t, "Online")
+}
+
+// forgeConfig publishes, as head office's broker user, a config envelope
+// signed with a key that is not head office's.
+func forgeConfig(t *testing.T, hqData, broker, body string) {
+	t.Helper()
+	var login struct{ Username, Password string }
+	b, err := os.ReadFile(filepath.Join(hqData, "hq-mqtt.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(b, &login)
+	_, evil, _ := ed25519.GenerateKey(nil)
+	env, err := wire.Seal(evil, wire.KindConfig, time.Now().Unix()+1000, time.Now(), "S001", "", []byte(body), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(env)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, err := mqttconn.Dial(ctx, mqttconn.Options{Broker: broker, ClientID: "forger", Username: login.Username, Password: login.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Publish(ctx, wire.StoreConfigTopic("S001"), 1, true, raw); err != nil {
+		t.Fatal(err)
+	}
 }

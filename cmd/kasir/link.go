@@ -16,7 +16,9 @@ import (
 
 // newUplink builds the till's link to head office from its provisioning.
 // It does not connect until Run; selling never waits for it.
-func newUplink(p *wire.Provision, db *localstore.DB, log *slog.Logger) (*uplink.Uplink, error) {
+//
+// status fills the till's part of its presence (versions, devices).
+func newUplink(p *wire.Provision, db *localstore.DB, status func() wire.Status, log *slog.Logger) (*uplink.Uplink, error) {
 	var tlsCfg *tls.Config
 	if p.CA != "" {
 		pool := x509.NewCertPool()
@@ -31,7 +33,7 @@ func newUplink(p *wire.Provision, db *localstore.DB, log *slog.Logger) (*uplink.
 			Username: p.Username, Password: p.Password, TLS: tlsCfg, Will: will,
 		})
 	}
-	return uplink.New(uplink.Config{Store: p.Store, Till: p.Till, Dial: dial, Software: version}, db, log), nil
+	return uplink.New(uplink.Config{Store: p.Store, Till: p.Till, Dial: dial, Software: version, Status: status}, db, log), nil
 }
 
 // startDownlink applies head office's signed pushes to the till.
@@ -48,4 +50,17 @@ func startDownlink(ctx context.Context, p *wire.Provision, up *uplink.Uplink, ti
 	}
 	up.OnDown(func(m mqttconn.Message) { d.Handle(ctx, m) })
 	return nil
+}
+
+// presence is what the till tells head office about itself besides sync.
+func presence(ctx context.Context, till *appliance.Till) wire.Status {
+	st, err := till.Status(ctx)
+	if err != nil {
+		return wire.Status{}
+	}
+	cfg := till.Config()
+	return wire.Status{
+		CatalogVersion: st.Catalog.Version, ConfigVersion: cfg.Version,
+		Devices: map[string]appliance.DeviceStatus{"printer": st.Printer, "drawer": st.Drawer},
+	}
 }

@@ -109,13 +109,17 @@ func build(ctx context.Context, db *localstore.DB, data string, withDemo bool, p
 	drawer := &drawer{d: &virtual.Drawer{}}
 	opts := appliance.TillOptions{Store: db, Catalog: db, Printer: printer, Drawer: drawer, Log: log, Version: version}
 	var up *uplink.Uplink
+	var till *appliance.Till
 	if prov != nil {
-		if up, err = newUplink(prov, db, log); err != nil {
+		// The uplink asks for the till's versions only once it runs, after
+		// the till below exists.
+		status := func() wire.Status { return presence(ctx, till) }
+		if up, err = newUplink(prov, db, status, log); err != nil {
 			return nil, err
 		}
 		opts.Online, opts.OnCommit = up.Online, up.Kick
 	}
-	till, err := appliance.NewTill(ctx, opts)
+	till, err = appliance.NewTill(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("start till: %w", err)
 	}

@@ -141,8 +141,20 @@ const App = (() => {
         UI.el("div", { class: "menu-grid" },
           printer,
           item("menu.lang", "menu-lang", toggleLanguage),
-          item("menu.logout", "menu-logout", logout))),
+          item("menu.logout", "menu-logout", logout),
+          ...demoItems(item, s))),
     });
+  }
+
+  // demoItems: in demo mode the link to head office can be cut and restored,
+  // to watch the backlog grow while selling goes on, and then drain.
+  function demoItems(item, s) {
+    if (!(App.config && App.config.demo_uplink)) return [];
+    const online = s && s.online;
+    return [item(online ? "menu.uplink_off" : "menu.uplink_on", "menu-demo-uplink", async () => {
+      await UI.run(() => Api.post("/demo/uplink", { enabled: !online }));
+      Status.refresh();
+    })];
   }
 
   async function openDrawer() {
