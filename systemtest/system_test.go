@@ -307,6 +307,21 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 		return cfg.StoreName == "Toko Maju Jaya" && cfg.Store == "S001"
 	})
 
+	// A signed catalog comes down compressed and replaces the demo one.
+	runCmd(t, hq, "catalog", "publish", "--data", hqData, "--store", "S001", "--broker", "tcp://"+brokerAddr,
+		filepath.Join("..", "appliance", "testdata", "catalog-semicolon.csv"))
+	eventually(t, "the till to sell from head office's catalog", func() bool {
+		var p struct{ Name string }
+		return c.do("GET", "/api/v1/products/TK-0001", nil, &p) == 200 && p.Name == "Indomie Goreng Original 85g"
+	})
+	var cst struct {
+		Catalog struct{ Source string }
+	}
+	c.do("GET", "/api/v1/status", nil, &cst)
+	if cst.Catalog.Source != "headoffice" {
+		t.Errorf("catalog source %q", cst.Catalog.Source)
+	}
+
 	// A config signed by someone else is refused, the refusal shows on the
 	// fleet page, and the till keeps what it runs.
 	forgeConfig(t, hqData, "tcp://"+brokerAddr, `{"store_name":"Toko Palsu"}`)
@@ -329,6 +344,7 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 	c.do("POST", "/api/v1/demo/uplink", map[string]bool{"enabled": false}, nil)
 	eventually(t, "the till to show offline", func() bool { c.do("GET", "/api/v1/status", nil, &st); return !st.Online })
 	strip.waitFor(t, "Offline")
+	c.do("GET", "/api/v1/products?limit=3", nil, &ps)
 	_, seq2 := sell()
 	_, seq3 := sell()
 	c.do("GET", "/api/v1/status", nil, &st)
