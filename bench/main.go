@@ -32,6 +32,7 @@ func main() {
 	sales := flag.Int("sales", 300, "sales to complete")
 	products := flag.Int("products", 100000, "catalog size for lookup, search, RSS and start time")
 	bin := flag.String("kasir", "bin/kasir", "kasir binary for the RSS and start-time figures")
+	flag.IntVar(&drainSales, "drain", 50000, "queued sales to drain through Mosquitto to head office (0 skips)")
 	flag.Parse()
 	if err := run(*sales, *products, *bin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -58,6 +59,9 @@ func run(nSales, nProducts int, bin string, out io.Writer) error {
 	}
 	if err := benchServe(ctx, bin, big, filepath.Join(tmp, "empty"), out); err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if err := benchDrain(ctx, filepath.Join(tmp, "drain"), drainSales, out); err != nil {
+		return fmt.Errorf("drain: %w", err)
 	}
 	return nil
 }

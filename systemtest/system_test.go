@@ -56,6 +56,7 @@ type proc struct {
 	mu    sync.Mutex
 	lines []string
 	more  chan struct{}
+	logMu sync.Mutex
 	log   bytes.Buffer
 }
 
@@ -66,7 +67,7 @@ func start(t *testing.T, bin string, args ...string) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.cmd.Stderr = &lockedBuffer{b: &p.log}
+	p.cmd.Stderr = &lockedBuffer{mu: &p.logMu, b: &p.log}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func start(t *testing.T, bin string, args ...string) *proc {
 }
 
 type lockedBuffer struct {
-	mu sync.Mutex
+	mu *sync.Mutex
 	b  *bytes.Buffer
 }
 
@@ -228,7 +229,7 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 	hqData, tillData := t.TempDir(), t.TempDir()
 	runCmd(t, hq, "keys", "init", "--data", hqData)
 	h := start(t, hq, "serve", "--data", hqData, "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0", "--log-level", "warn")
-	brokerAddr := h.wait(t, "kasir-hq: broker on ")
+	brokerAddr := strings.Fields(h.wait(t, "kasir-hq: broker on "))[0]
 	hqURL := h.wait(t, "kasir-hq: serving on ")
 	prov := filepath.Join(t.TempDir(), "kasir.json")
 	runCmd(t, hq, "till", "add", "--data", hqData, "--store", "S001", "--till", "T01", "--broker", "tcp://"+brokerAddr, "--out", prov)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -23,6 +24,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	httpAddr := fs.String("http", ":8090", "address of the fleet page and API")
 	mqttAddr := fs.String("mqtt", ":1883", "address of the embedded MQTT broker")
 	external := fs.String("broker", "", "use this broker (tcp://host:1883, ssl://…) instead of the embedded one")
+	certFile := fs.String("tls-cert", "", "certificate (PEM) for the embedded broker: tills then connect with ssl:// and verify it against the CA in their provisioning")
+	keyFile := fs.String("tls-key", "", "private key (PEM) for --tls-cert")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,16 +54,36 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		addr, err := b.Listen(*mqttAddr, nil)
+		var tlsCfg *tls.Config
+		if *certFile != "" || *keyFile != "" {
+			cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+			if err != nil {
+				return fmt.Errorf("broker TLS: %w", err)
+			}
+			tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+		addr, err := b.Listen(*mqttAddr, tlsCfg)
 		if err != nil {
 			return fmt.Errorf("broker: %w", err)
+		}
+		own := addr
+		if tlsCfg != nil {
+			// Head office's own client stays on the machine: a plain
+			// listener on loopback only.
+			if own, err = b.Listen("127.0.0.1:0", nil); err != nil {
+				return fmt.Errorf("broker: %w", err)
+			}
 		}
 		if err := b.Start(); err != nil {
 			return err
 		}
 		defer b.Close()
-		brokerURL = "tcp://" + loopback(addr)
-		fmt.Fprintf(stdout, "kasir-hq: broker on %s\n", addr)
+		brokerURL = "tcp://" + loopback(own)
+		scheme := "tcp"
+		if tlsCfg != nil {
+			scheme = "ssl"
+		}
+		fmt.Fprintf(stdout, "kasir-hq: broker on %s (%s)\n", addr, scheme)
 	}
 
 	ln, err := net.Listen("tcp", *httpAddr)
