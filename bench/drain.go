@@ -311,10 +311,17 @@ func drainOnce(ctx context.Context, hqURL, tillURL, till string, box *localstore
 	if err != nil {
 		return 0, err
 	}
-	if len(fleet) != 1 || fleet[0].AckedSeq != int64(n) || fleet[0].Gap != nil {
-		return 0, fmt.Errorf("head office fleet after the drain: %+v", fleet)
+	// The fleet may hold an earlier drain's till too, from its retained
+	// status.
+	for _, ts := range fleet {
+		if ts.Store == drainStore && ts.Till == till {
+			if ts.AckedSeq != int64(n) || ts.Gap != nil || ts.Pending != 0 {
+				return 0, fmt.Errorf("head office after the drain: %+v", ts)
+			}
+			return d, nil
+		}
 	}
-	return d, nil
+	return 0, fmt.Errorf("head office does not know %s/%s after the drain: %+v", drainStore, till, fleet)
 }
 
 // hqAdapter is kasir-hq's adapter (cmd/kasir-hq/serve.go) that also says

@@ -352,7 +352,14 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 	if st.Unsynced != 2 {
 		t.Fatalf("offline backlog %d, want 2", st.Unsynced)
 	}
+	// A config published while the till is away reaches it when it is back.
+	os.WriteFile(cfgFile, []byte(`{"store_name":"Toko Selalu Buka"}`), 0o644)
+	runCmd(t, hq, "config", "publish", "--data", hqData, "--store", "S001", "--broker", "tcp://"+brokerAddr, cfgFile)
 	c.do("POST", "/api/v1/demo/uplink", map[string]bool{"enabled": true}, nil)
+	eventually(t, "the config published while offline", func() bool {
+		c.do("GET", "/api/v1/config", nil, &cfg)
+		return cfg.StoreName == "Toko Selalu Buka"
+	})
 	eventually(t, "the backlog to drain", func() bool {
 		c.do("GET", "/api/v1/status", nil, &st)
 		return st.Unsynced == 0 && st.AckedSeq == max(seq2, seq3)
