@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -51,12 +52,11 @@ func TestSharedIngestExactlyOnce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	t.Logf("fault schedule seed %d", seed)
 
-	var logs lockedBuffer
-	logs.b = &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logs := &syncLog{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("log:\n%s", tail(logs.b.String(), 12000))
+			t.Logf("log:\n%s", logs.tail(12000))
 		}
 	})
 
@@ -83,12 +83,13 @@ func TestSharedIngestExactlyOnce(t *testing.T) {
 	// Registered after the databases' Close, so it runs before them.
 	t.Cleanup(func() { stopBG(); bg.Wait() })
 	var ready []chan struct{}
+	batches := make([]atomic.Int64, workers) // sales and shift messages each worker got
 	for i, db := range dbs {
 		r := make(chan struct{})
 		ready = append(ready, r)
 		opt := headoffice.WorkerOptions{Shared: true, Presence: i == 0}
 		bg.Go(func() {
-			runWorker(bgCtx, db, broker.URL(), fmt.Sprintf("hq-%d", i), hqUser, hqPass, opt, log, r)
+			runWorker(bgCtx, db, broker.URL(), fmt.Sprintf("hq-%d", i), hqUser, hqPass, opt, log, r, &batches[i])
 		})
 	}
 	for i, r := range ready {
@@ -169,7 +170,7 @@ func TestSharedIngestExactlyOnce(t *testing.T) {
 		})
 	}
 
-	// Faults, on this goroutine (Kill and Restart may fail the test): two
+	// Faults, on this goroutine (Kill and Restart may fail the test): three
 	// cuts of every till's link, some with the proxy refusing connections
 	// for a while, and one SIGKILL of Mosquitto, all while the tills sell.
 	type fault struct {
@@ -180,7 +181,7 @@ func TestSharedIngestExactlyOnce(t *testing.T) {
 	sellTime := time.Duration(n-upfront) * sellGap
 	faults := []fault{{at: sellTime/3 + time.Duration(rng.Int64N(int64(sellTime/3))), till: -1}}
 	for i := range rigs {
-		for range 2 {
+		for range 3 {
 			f := fault{at: time.Duration(rng.Int64N(int64(sellTime + sellTime/4))), till: i}
 			if rng.IntN(2) == 0 {
 				f.down = time.Duration(100+rng.IntN(400)) * time.Millisecond
@@ -249,6 +250,13 @@ func TestSharedIngestExactlyOnce(t *testing.T) {
 	t.Logf("%s: every till drained", time.Since(start).Round(time.Millisecond))
 	stopBG()
 	bg.Wait()
+	for i := range batches {
+		got := batches[i].Load()
+		t.Logf("worker %d got %d batches", i, got)
+		if got == 0 {
+			t.Errorf("worker %d got no batch: the shared subscription did not share", i)
+		}
+	}
 
 	// Head office's view: each till acknowledged to n, nothing pending.
 	fleet, err := dbs[1].Fleet(ctx)
@@ -345,7 +353,7 @@ func commitRecord(ctx context.Context, box *localstore.DB, store, till string, c
 
 // runWorker keeps one ingest worker connected until ctx ends, as kasir-hq
 // does, and closes ready once its first subscriptions are granted.
-func runWorker(ctx context.Context, db *headoffice.DB, url, name, user, pass string, opt headoffice.WorkerOptions, log *slog.Logger, ready chan struct{}) {
+func runWorker(ctx context.Context, db *headoffice.DB, url, name, user, pass string, opt headoffice.WorkerOptions, log *slog.Logger, ready chan struct{}, batches *atomic.Int64) {
 	want := 2
 	if opt.Presence {
 		want = 4
@@ -370,7 +378,7 @@ func runWorker(ctx context.Context, db *headoffice.DB, url, name, user, pass str
 			cancel()
 		}()
 		var granted atomic.Int32
-		ad := workerConn{c: conn, granted: func() {
+		ad := workerConn{c: conn, batches: batches, granted: func() {
 			if int(granted.Add(1)) == want {
 				once.Do(func() { close(ready) })
 			}
@@ -381,10 +389,30 @@ func runWorker(ctx context.Context, db *headoffice.DB, url, name, user, pass str
 	}
 }
 
+// syncLog keeps what the tills and workers log, for a failing test.
+type syncLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) tail(n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.b.String()
+	return s[max(0, len(s)-n):]
+}
+
 // workerConn is kasir-hq's adapter (cmd/kasir-hq/serve.go), telling when a
 // subscription is granted.
 type workerConn struct {
 	c       *mqttconn.Conn
+	batches *atomic.Int64
 	granted func()
 }
 
@@ -394,6 +422,9 @@ func (a workerConn) Publish(ctx context.Context, topic string, qos byte, retaine
 
 func (a workerConn) Subscribe(ctx context.Context, filter string, qos byte, h func(headoffice.Message)) error {
 	err := a.c.Subscribe(ctx, filter, qos, func(m mqttconn.Message) {
+		if strings.HasSuffix(m.Topic, "/sales") || strings.HasSuffix(m.Topic, "/shift") {
+			a.batches.Add(1)
+		}
 		h(headoffice.Message{Topic: m.Topic, QoS: m.QoS, Retained: m.Retained, Payload: m.Payload})
 	})
 	if err == nil {

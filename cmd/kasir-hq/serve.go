@@ -95,12 +95,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer srv.Close()
 	fmt.Fprintf(stdout, "kasir-hq: serving on http://%s\n", ln.Addr())
 
-	work(ctx, db, brokerURL, login, false, true, *data, log)
+	// serve's own worker takes its share of the shared subscription, so
+	// extra `kasir-hq ingest` workers split the load instead of doubling it.
+	work(ctx, db, brokerURL, login, true, true, *data, log)
 	return nil
 }
 
-// ingest runs one more worker on the shared subscription: several of them
-// (and serve's own) split the fleet's sales between them.
+// ingest runs one more worker on the shared subscription: it and serve's
+// own worker split the fleet's sales between them.
 func ingest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, data := newFlags("ingest", stderr)
 	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "broker URL")
