@@ -33,7 +33,15 @@ func main() {
 	products := flag.Int("products", 100000, "catalog size for lookup, search, RSS and start time")
 	bin := flag.String("kasir", "bin/kasir", "kasir binary for the RSS and start-time figures")
 	flag.IntVar(&drainSales, "drain", 50000, "queued sales to drain through Mosquitto to head office (0 skips)")
+	flag.StringVar(&childApply, "child-apply", "", "internal: run as the catalog-apply child")
 	flag.Parse()
+	if childApply != "" {
+		if err := runChildApply(childApply); err != nil {
+			fmt.Fprintln(os.Stderr, "bench child:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*sales, *products, *bin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -59,6 +67,9 @@ func run(nSales, nProducts int, bin string, out io.Writer) error {
 	}
 	if err := benchServe(ctx, bin, big, filepath.Join(tmp, "empty"), out); err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if err := benchCatalogApply(ctx, filepath.Join(tmp, "apply"), nProducts, out); err != nil {
+		return fmt.Errorf("catalog apply: %w", err)
 	}
 	if err := benchDrain(ctx, filepath.Join(tmp, "drain"), drainSales, out); err != nil {
 		return fmt.Errorf("drain: %w", err)
