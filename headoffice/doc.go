@@ -13,9 +13,9 @@
 // high-water mark inside it.
 //
 // Store is the interface the worker and the HTTP handler use; DB implements
-// it on SQLite, and a PostgreSQL implementation can take its place. The SQL
-// in queries is kept to what both dialects accept (ON CONFLICT upserts, no
-// SQLite-only functions); only the DDL and the connection setup are SQLite's.
+// it on SQLite (one head-office process, a small fleet) and PG on PostgreSQL
+// (several ingest workers, a large fleet), where each Ingest locks its
+// series row (SELECT … FOR UPDATE) so concurrent workers stay in order.
 //
 // What it must never do: acknowledge a record it has not committed, apply a
 // till's records out of order, trust a message's store or till over the

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/kasirpos/kasir/appliance"
-	"github.com/kasirpos/kasir/headoffice"
 	"github.com/kasirpos/kasir/mqttconn"
 	"github.com/kasirpos/kasir/wire"
 )
@@ -28,6 +27,7 @@ const publishedDir = "published"
 
 func catalogPublish(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, data := newFlags("catalog publish", stderr)
+	dbURL := dbFlag(fs)
 	store := fs.String("store", "", "store code, or all")
 	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "broker URL")
 	if err := fs.Parse(args); err != nil {
@@ -49,7 +49,7 @@ func catalogPublish(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	topic := wire.CatalogTopic(*store)
-	v, err := sealAndPublish(ctx, *data, *brokerURL, wire.KindCatalog, *store, "", topic, body, stderr)
+	v, err := sealAndPublish(ctx, *data, *dbURL, *brokerURL, wire.KindCatalog, *store, "", topic, body, stderr)
 	if err != nil {
 		return err
 	}
@@ -59,6 +59,7 @@ func catalogPublish(ctx context.Context, args []string, stdout, stderr io.Writer
 
 func configPublish(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, data := newFlags("config publish", stderr)
+	dbURL := dbFlag(fs)
 	store := fs.String("store", "", "store code, or all")
 	till := fs.String("till", "", "till code (optional: one till only)")
 	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "broker URL")
@@ -89,7 +90,7 @@ func configPublish(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case *store != "all":
 		topic = wire.StoreConfigTopic(*store)
 	}
-	v, err := sealAndPublish(ctx, *data, *brokerURL, wire.KindConfig, *store, *till, topic, body, stderr)
+	v, err := sealAndPublish(ctx, *data, *dbURL, *brokerURL, wire.KindConfig, *store, *till, topic, body, stderr)
 	if err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func configPublish(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return nil
 }
 
-func sealAndPublish(ctx context.Context, data, url, kind, store, till, topic string, body []byte, stderr io.Writer) (int64, error) {
+func sealAndPublish(ctx context.Context, data, dbURL, url, kind, store, till, topic string, body []byte, stderr io.Writer) (int64, error) {
 	key, err := loadKey(data)
 	if err != nil {
 		return 0, fmt.Errorf("signing key: %w (run `kasir-hq keys init`)", err)
@@ -106,7 +107,7 @@ func sealAndPublish(ctx context.Context, data, url, kind, store, till, topic str
 	if err != nil {
 		return 0, err
 	}
-	db, err := headoffice.Open(ctx, data, newLogger(stderr, "warn"))
+	db, err := openStore(ctx, data, dbURL, newLogger(stderr, "warn"))
 	if err != nil {
 		return 0, err
 	}
@@ -161,11 +162,12 @@ func republish(ctx context.Context, conn *mqttconn.Conn, data string, log *slog.
 
 func fleet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, data := newFlags("fleet", stderr)
+	dbURL := dbFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := headoffice.Open(ctx, *data, newLogger(stderr, "warn"))
+	db, err := openStore(ctx, *data, *dbURL, newLogger(stderr, "warn"))
 	if err != nil {
 		return err
 	}

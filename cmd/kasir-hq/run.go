@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
+
+	"github.com/kasirpos/kasir/headoffice"
 )
 
 var version = "dev"
@@ -16,14 +19,14 @@ const usage = `usage: kasir-hq <command> [flags]
 
 commands:
   serve            run head office: embedded broker, ingest, fleet page
-                   (--data DIR --http ADDR --mqtt ADDR [--broker URL])
-  ingest           an extra ingest worker on a shared subscription (--data DIR --broker URL)
+                   (--data DIR --http ADDR --mqtt ADDR [--broker URL] [--db postgres://…])
+  ingest           an extra ingest worker on a shared subscription (--data DIR --broker URL [--db postgres://…])
   keys init        make head office's signing key pair (--data DIR)
   till add         register a till and write its provisioning file
                    (--data DIR --store S --till T --broker URL [--out FILE])
-  catalog publish  sign and publish a catalog to a store (--data DIR --store S FILE.csv)
-  config publish   sign and publish a config (--data DIR --store S|all [--till T] FILE.json)
-  fleet            list the tills (--data DIR [--json])
+  catalog publish  sign and publish a catalog to a store (--data DIR [--db URL] --store S FILE.csv)
+  config publish   sign and publish a config (--data DIR [--db URL] --store S|all [--till T] FILE.json)
+  fleet            list the tills (--data DIR [--db URL] [--json])
   version          print the version
 `
 
@@ -78,6 +81,39 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 		lv = slog.LevelError
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv}))
+}
+
+// hqStore is head office's database as kasir-hq uses it: SQLite under
+// --data (headoffice.DB) or PostgreSQL (headoffice.PG).
+type hqStore interface {
+	headoffice.Store
+	Handler(log *slog.Logger) http.Handler
+	Close() error
+}
+
+// dbFlag adds --db to a command that opens head office's database.
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", "", "store in PostgreSQL at this URL (postgres://user@host:5432/db?sslmode=…) instead of SQLite under --data")
+}
+
+// openStore opens PostgreSQL when db is a postgres:// URL, else SQLite
+// under data.
+func openStore(ctx context.Context, data, db string, log *slog.Logger) (hqStore, error) {
+	switch {
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		pg, err := headoffice.OpenPostgres(ctx, db, log)
+		if err != nil {
+			return nil, err
+		}
+		return pg, nil
+	case db != "":
+		return nil, fmt.Errorf("--db %q: want a postgres:// URL, or no --db for SQLite under --data", db)
+	}
+	sq, err := headoffice.Open(ctx, data, log)
+	if err != nil {
+		return nil, err
+	}
+	return sq, nil
 }
 
 func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {

@@ -21,6 +21,7 @@ import (
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, data := newFlags("serve", stderr)
+	dbURL := dbFlag(fs)
 	httpAddr := fs.String("http", ":8090", "address of the fleet page and API")
 	mqttAddr := fs.String("mqtt", ":1883", "address of the embedded MQTT broker")
 	external := fs.String("broker", "", "use this broker (tcp://host:1883, ssl://…) instead of the embedded one")
@@ -38,7 +39,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, err := headoffice.Open(ctx, *data, log)
+	db, err := openStore(ctx, *data, *dbURL, log)
 	if err != nil {
 		return err
 	}
@@ -105,6 +106,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // own worker split the fleet's sales between them.
 func ingest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, data := newFlags("ingest", stderr)
+	dbURL := dbFlag(fs)
 	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "broker URL")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -115,7 +117,7 @@ func ingest(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	db, err := headoffice.Open(ctx, *data, log)
+	db, err := openStore(ctx, *data, *dbURL, log)
 	if err != nil {
 		return err
 	}
@@ -127,7 +129,7 @@ func ingest(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // work keeps an ingest worker connected until ctx ends, redialling with a
 // capped, jittered backoff.
-func work(ctx context.Context, db *headoffice.DB, url string, login hqLogin, shared, presence bool, data string, log *slog.Logger) {
+func work(ctx context.Context, db headoffice.Store, url string, login hqLogin, shared, presence bool, data string, log *slog.Logger) {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		conn, err := mqttconn.Dial(ctx, mqttconn.Options{
