@@ -33,6 +33,7 @@ func main() {
 	products := flag.Int("products", 100000, "catalog size for lookup, search, RSS and start time")
 	bin := flag.String("kasir", "bin/kasir", "kasir binary for the RSS and start-time figures")
 	flag.IntVar(&drainSales, "drain", 50000, "queued sales to drain through Mosquitto to head office (0 skips)")
+	flag.IntVar(&pgIngestSales, "pg-ingest", 20000, "sales head office ingests into PostgreSQL, with one and with three workers (0 skips)")
 	flag.StringVar(&childApply, "child-apply", "", "internal: run as the catalog-apply child")
 	flag.Parse()
 	if childApply != "" {
@@ -73,6 +74,9 @@ func run(nSales, nProducts int, bin string, out io.Writer) error {
 	}
 	if err := benchDrain(ctx, filepath.Join(tmp, "drain"), drainSales, out); err != nil {
 		return fmt.Errorf("drain: %w", err)
+	}
+	if err := benchPGIngest(ctx, filepath.Join(tmp, "pg"), pgIngestSales, out); err != nil {
+		return fmt.Errorf("pg ingest: %w", err)
 	}
 	return nil
 }
