@@ -176,8 +176,10 @@ type Store interface {
 // CatalogStore is a Catalog that can be replaced whole.
 type CatalogStore interface {
 	Catalog
-	// ReplaceCatalog swaps the whole catalog in one transaction: a failed
-	// import leaves the old catalog in place.
+	// ReplaceCatalog swaps the whole catalog atomically: until the switch
+	// the old catalog is whole, after it the new one; a failed import
+	// leaves the old catalog in place. It must not hold up sales while it
+	// writes (localstore stages the new catalog in short transactions).
 	ReplaceCatalog(ctx context.Context, info CatalogInfo, products []Product) error
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/kasirpos/kasir/appliance"
@@ -210,11 +211,17 @@ func matchExpr(terms []string) string {
 	return strings.Join(quoted, " ")
 }
 
-// ReplaceCatalog swaps the whole catalog in one transaction: a failed
+// ReplaceCatalog replaces the whole catalog, all or nothing: a failed
 // import leaves the old catalog in place. A product without SKU, a SKU
 // given twice or a barcode on two products is refused with
 // appliance.CodeInvalid. info.Products is set to the number of products and
 // a zero info.LoadedAt to now.
+//
+// Selling must not wait for it, so the new catalog is written to staging
+// tables in many short transactions, each letting a cart save or a sale
+// through; then one short transaction renames the old tables aside and the
+// staged ones into place (see stage.go). The in-memory index is swapped
+// after that commit, and the old tables are dropped after it.
 func (db *DB) ReplaceCatalog(ctx context.Context, info appliance.CatalogInfo, products []appliance.Product) error {
 	owned := make([]appliance.Product, len(products))
 	skus := make(map[string]bool, len(products))
@@ -248,114 +255,40 @@ func (db *DB) ReplaceCatalog(ctx context.Context, info appliance.CatalogInfo, pr
 		info.LoadedAt = db.now()
 	}
 	info.LoadedAt = info.LoadedAt.UTC()
-
-	tx, err := db.rw.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("replace catalog %s: %w", info.Version, err)
-	}
-	defer tx.Rollback()
-	// A big page cache for the import: the name and category indexes and
-	// the search index are written in no particular order, and with the
-	// default 2 MB cache most inserts would miss it. It is put back
-	// afterwards, on the same connection (the writer has only one).
-	var cacheSize int64
-	if err := tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cacheSize); err != nil {
-		return fmt.Errorf("replace catalog %s: %w", info.Version, err)
-	}
-	restoreCache := func() { tx.ExecContext(context.Background(), fmt.Sprintf("PRAGMA cache_size = %d", cacheSize)) }
-	defer restoreCache() // runs before the rollback; after a commit it does nothing
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", importCacheKiB)); err != nil {
-		return fmt.Errorf("replace catalog %s: %w", info.Version, err)
-	}
-	if err := writeCatalog(ctx, tx, info, owned); err != nil {
-		return fmt.Errorf("replace catalog %s: %w", info.Version, err)
-	}
-	restoreCache()
-	ix := newCatalogIndex(info, owned)
-	db.catalogMu.Lock()
-	defer db.catalogMu.Unlock()
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("replace catalog %s: commit: %w", info.Version, err)
-	}
-	db.catalog = ix
-	db.log.Info("catalog replaced", "version", info.Version, "products", info.Products, "source", info.Source)
-	return nil
-}
-
-// importCacheKiB is the page cache for a catalog import, as PRAGMA
-// cache_size takes it: negative means KiB.
-const importCacheKiB = -64 * 1024
-
-func writeCatalog(ctx context.Context, tx *sql.Tx, info appliance.CatalogInfo, products []appliance.Product) error {
-	// Emptying an FTS4 table row by row rewrites its index for every row;
-	// dropping it and making it again, from the definition the migrations
-	// left in the schema, takes a moment.
-	var ftsSQL string
-	if err := tx.QueryRowContext(ctx, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'product_fts'").Scan(&ftsSQL); err != nil {
-		return fmt.Errorf("read search index definition: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, "DROP TABLE product_fts"); err != nil {
-		return fmt.Errorf("drop search index: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, ftsSQL); err != nil {
-		return fmt.Errorf("make search index: %w", err)
-	}
-	for _, table := range []string{"price_changes", "barcodes", "products"} {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-			return fmt.Errorf("clear %s: %w", table, err)
-		}
-	}
-	insProduct, err := tx.PrepareContext(ctx, `INSERT INTO products (rowid, sku, name, category, unit, price, tax_class, active, weighed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer insProduct.Close()
-	insCode, err := tx.PrepareContext(ctx, "INSERT INTO barcodes (code, sku, pos) VALUES (?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	defer insCode.Close()
-	insPrice, err := tx.PrepareContext(ctx, "INSERT INTO price_changes (sku, pos, price, from_unix) VALUES (?, ?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	defer insPrice.Close()
-	insFTS, err := tx.PrepareContext(ctx, "INSERT INTO product_fts (docid, name, sku, barcodes) VALUES (?, ?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	defer insFTS.Close()
-
-	for i := range products {
-		p := &products[i]
-		id := int64(i + 1)
-		if _, err := insProduct.ExecContext(ctx, id, p.SKU, p.Name, p.Category, p.Unit, int64(p.Price), p.TaxClass,
-			boolInt(p.Active), boolInt(p.Weighed)); err != nil {
-			return fmt.Errorf("insert product %s: %w", p.SKU, err)
-		}
-		for k, b := range p.Barcodes {
-			if _, err := insCode.ExecContext(ctx, b, p.SKU, k); err != nil {
-				return fmt.Errorf("insert barcode %s of %s: %w", b, p.SKU, err)
-			}
-		}
-		for k, c := range p.PriceChanges {
-			if _, err := insPrice.ExecContext(ctx, p.SKU, k, int64(c.Price), c.From.UnixNano()); err != nil {
-				return fmt.Errorf("insert price change of %s: %w", p.SKU, err)
-			}
-		}
-		if _, err := insFTS.ExecContext(ctx, id, p.Name, p.SKU, strings.Join(p.Barcodes, " ")); err != nil {
-			return fmt.Errorf("index product %s: %w", p.SKU, err)
-		}
-	}
 	b, err := json.Marshal(info)
 	if err != nil {
-		return fmt.Errorf("encode catalog info: %w", err)
+		return fmt.Errorf("replace catalog %s: encode catalog info: %w", info.Version, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('catalog_info', ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(b)); err != nil {
-		return fmt.Errorf("store catalog info: %w", err)
+
+	// One import at a time: they share the staging tables.
+	db.replaceMu.Lock()
+	defer db.replaceMu.Unlock()
+	started := time.Now()
+	if err := db.stageCatalog(ctx, owned); err != nil {
+		// Whatever was staged goes; the next import or Open would clear
+		// it anyway.
+		if derr := db.dropStaging(context.Background()); derr != nil {
+			db.log.Warn("clear catalog staging", "err", derr)
+		}
+		return fmt.Errorf("replace catalog %s: %w", info.Version, err)
 	}
+	staged := time.Since(started)
+	ix := newCatalogIndex(info, owned)
+	switched := time.Now()
+	if err := db.switchCatalog(ctx, string(b), func() { db.catalog = ix }); err != nil {
+		if derr := db.dropStaging(context.Background()); derr != nil {
+			db.log.Warn("clear catalog staging", "err", derr)
+		}
+		return fmt.Errorf("replace catalog %s: %w", info.Version, err)
+	}
+	switchTook := time.Since(switched)
+	// The new catalog is in place; the old tables go now, or at the next
+	// import or Open should this fail.
+	if err := db.dropStaging(context.Background()); err != nil {
+		db.log.Warn("drop replaced catalog tables", "err", err)
+	}
+	db.log.Info("catalog replaced", "version", info.Version, "products", info.Products, "source", info.Source,
+		"staged", staged, "switch", switchTook)
 	return nil
 }
 

@@ -51,6 +51,14 @@ type DB struct {
 	// sees the new catalog's rows with the old in-memory index.
 	catalogMu sync.RWMutex
 	catalog   *catalogIndex
+
+	// replaceMu lets one catalog import at a time use the staging tables.
+	replaceMu sync.Mutex
+	// Test hooks: stageHook runs after each staged chunk commits, with the
+	// number of products staged so far; switchHook runs inside the switch
+	// transaction before its commit, and an error from it aborts the switch.
+	stageHook  func(staged int)
+	switchHook func(tx *sql.Tx) error
 }
 
 // Connection settings. synchronous=FULL because go-sqlite3 is built with
@@ -130,6 +138,10 @@ func (db *DB) open(ctx context.Context, created bool) error {
 	}
 	if err := migrate(ctx, db.rw, len(migrations)); err != nil {
 		return err
+	}
+	// A catalog import cut short by a crash left its staging tables.
+	if err := db.dropStaging(ctx); err != nil {
+		return fmt.Errorf("localstore: clear catalog staging: %w", err)
 	}
 	if created {
 		// The new file's directory entry must reach the disk too, or a
