@@ -274,8 +274,70 @@ func benchCatalog(ctx context.Context, dir string, n int, out io.Writer) error {
 		searchBase = append(searchBase, time.Since(t0))
 	}
 	row(out, "name search (FTS4), 100k catalog", search, "bare SQLite LIKE scan", searchBase)
-	fmt.Fprintf(out, "  catalog replace of %d products in one transaction: %s\n", n, load.Round(time.Millisecond))
-	return nil
+	fmt.Fprintf(out, "  catalog replace of %d products (staged, switched atomically): %s\n", n, load.Round(time.Millisecond))
+	return sellDuringApply(ctx, till, ps, out)
+}
+
+// sellDuringApply completes sales while head office's next catalog is being
+// applied, next to the same sales with nothing else going on: the cashier
+// must not wait for the catalog.
+func sellDuringApply(ctx context.Context, till *appliance.Till, ps []appliance.Product, out io.Writer) error {
+	u := appliance.User{ID: "kasir", Name: "Kasir", Role: appliance.RoleCashier}
+	if till.Shift() == nil {
+		if _, err := till.OpenShift(ctx, u, 0); err != nil {
+			return err
+		}
+	}
+	// The first 100 products stay in the next catalog, so they can be sold
+	// before, during and after the switch.
+	keep := ps[:100]
+	sale := func(i int) (time.Duration, error) {
+		t0 := time.Now()
+		for j := range 3 {
+			if _, err := till.AddLine(ctx, u, keep[(i*3+j)%len(keep)].Barcodes[0], 0); err != nil {
+				return 0, err
+			}
+		}
+		_, err := till.Pay(ctx, u, "", []appliance.Payment{{Method: appliance.MethodCash, Amount: 1000000}})
+		return time.Since(t0), err
+	}
+	var quiet []time.Duration
+	for i := range 200 {
+		d, err := sale(i)
+		if err != nil {
+			return err
+		}
+		quiet = append(quiet, d)
+	}
+	// Head office's next catalog: the same products with new prices.
+	next := append([]appliance.Product(nil), ps...)
+	for i := range next {
+		next[i].Price += 100
+	}
+	done := make(chan error, 1)
+	t0 := time.Now()
+	go func() { done <- till.ApplyCatalog(ctx, 2, next) }()
+	var busy []time.Duration
+	for i := 0; ; i++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				return err
+			}
+			if len(busy) == 0 {
+				return fmt.Errorf("no sale completed during the apply")
+			}
+			row(out, "whole sale during a 100k catalog apply", busy, "same, nothing else going on", quiet)
+			fmt.Fprintf(out, "  %d sales during the %s apply; slowest %s\n", len(busy), time.Since(t0).Round(time.Millisecond), round(pct(busy, 1)))
+			return nil
+		default:
+		}
+		d, err := sale(i)
+		if err != nil {
+			return err
+		}
+		busy = append(busy, d)
+	}
 }
 
 // benchServe starts `kasir serve` on the big catalog and on an empty
