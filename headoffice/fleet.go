@@ -121,19 +121,8 @@ func (db *DB) Fleet(ctx context.Context) ([]TillState, error) {
 		ts.Online = online
 		ts.LastSeen, ts.StatusTime, ts.OldestUnsynced = fromNanos(lastSeen), fromNanos(statusTime), fromNanos(oldest)
 		ts.Epoch, ts.Software, ts.CatalogVersion, ts.ConfigVersion = epoch.String, software.String, catalog.String, config.String
-		if devices.Valid {
-			if err := json.Unmarshal([]byte(devices.String), &ts.Devices); err != nil {
-				return nil, fmt.Errorf("headoffice: fleet: devices of %s/%s: %w", ts.Store, ts.Till, err)
-			}
-		}
-		if ts.LastConfigAck, err = decodeConfigAck(lastAck); err != nil {
-			return nil, fmt.Errorf("headoffice: fleet: config ack of %s/%s: %w", ts.Store, ts.Till, err)
-		}
-		if ts.LastRejection, err = decodeConfigAck(lastRejection); err != nil {
-			return nil, fmt.Errorf("headoffice: fleet: rejection of %s/%s: %w", ts.Store, ts.Till, err)
-		}
-		if firstPending.Valid {
-			ts.Gap = &Gap{Store: ts.Store, Till: ts.Till, Epoch: ts.Epoch, From: ts.AckedSeq + 1, To: firstPending.Int64 - 1}
+		if err := ts.decode(devices, lastAck, lastRejection, firstPending); err != nil {
+			return nil, err
 		}
 		out = append(out, ts)
 	}

@@ -117,19 +117,8 @@ func (p *PG) Fleet(ctx context.Context) ([]TillState, error) {
 		}
 		ts.LastSeen, ts.StatusTime, ts.OldestUnsynced = fromPGTime(lastSeen), fromPGTime(statusTime), fromPGTime(oldest)
 		ts.Epoch, ts.Software, ts.CatalogVersion, ts.ConfigVersion = epoch.String, software.String, catalog.String, config.String
-		if devices.Valid {
-			if err := json.Unmarshal([]byte(devices.String), &ts.Devices); err != nil {
-				return nil, fmt.Errorf("headoffice: fleet: devices of %s/%s: %w", ts.Store, ts.Till, err)
-			}
-		}
-		if ts.LastConfigAck, err = decodeConfigAck(lastAck); err != nil {
-			return nil, fmt.Errorf("headoffice: fleet: config ack of %s/%s: %w", ts.Store, ts.Till, err)
-		}
-		if ts.LastRejection, err = decodeConfigAck(lastRejection); err != nil {
-			return nil, fmt.Errorf("headoffice: fleet: rejection of %s/%s: %w", ts.Store, ts.Till, err)
-		}
-		if firstPending.Valid {
-			ts.Gap = &Gap{Store: ts.Store, Till: ts.Till, Epoch: ts.Epoch, From: ts.AckedSeq + 1, To: firstPending.Int64 - 1}
+		if err := ts.decode(devices, lastAck, lastRejection, firstPending); err != nil {
+			return nil, err
 		}
 		out = append(out, ts)
 	}
@@ -187,40 +176,18 @@ func (a *pgArgs) add(v any) string {
 // DB.Sales does. A bad query is refused with an *appliance.Error of
 // CodeInvalid.
 func (p *PG) Sales(ctx context.Context, q SalesQuery) ([]SaleRow, error) {
-	day, err := time.Parse(time.DateOnly, q.Day)
+	day, limit, err := q.check()
 	if err != nil {
-		return nil, appliance.Errorf(appliance.CodeInvalid, "day %q is not YYYY-MM-DD", q.Day)
+		return nil, err
 	}
-	if q.Store != "" && !wire.ValidCode(q.Store) {
-		return nil, appliance.Errorf(appliance.CodeInvalid, "store %q", q.Store)
-	}
-	if q.Till != "" && !wire.ValidCode(q.Till) {
-		return nil, appliance.Errorf(appliance.CodeInvalid, "till %q", q.Till)
-	}
-	switch q.Kind {
-	case "", appliance.DocSale, appliance.DocVoid, appliance.DocRefund:
-	default:
-		return nil, appliance.Errorf(appliance.CodeInvalid, "kind %q is not sale, void or refund", q.Kind)
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultSalesLimit
-	}
-	limit = min(limit, MaxSalesLimit)
 
 	zones, err := p.storeZones(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("headoffice: sales: zones: %w", err)
 	}
-	defLoc, err := location(DefaultZone)
+	zoneOf, defLoc, err := zoneLookup(zones)
 	if err != nil {
-		return nil, fmt.Errorf("headoffice: sales: %w", err)
-	}
-	zoneOf := func(store string) *time.Location {
-		if loc, ok := zones[store]; ok {
-			return loc
-		}
-		return defLoc
+		return nil, err
 	}
 	span := func(loc *time.Location) (time.Time, time.Time) {
 		start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)

@@ -80,40 +80,18 @@ func (db *DB) storeZones(ctx context.Context) (map[string]*time.Location, error)
 // query without a valid day, or with an unknown kind, is refused with an
 // *appliance.Error of CodeInvalid.
 func (db *DB) Sales(ctx context.Context, q SalesQuery) ([]SaleRow, error) {
-	day, err := time.Parse(time.DateOnly, q.Day)
+	day, limit, err := q.check()
 	if err != nil {
-		return nil, appliance.Errorf(appliance.CodeInvalid, "day %q is not YYYY-MM-DD", q.Day)
+		return nil, err
 	}
-	if q.Store != "" && !wire.ValidCode(q.Store) {
-		return nil, appliance.Errorf(appliance.CodeInvalid, "store %q", q.Store)
-	}
-	if q.Till != "" && !wire.ValidCode(q.Till) {
-		return nil, appliance.Errorf(appliance.CodeInvalid, "till %q", q.Till)
-	}
-	switch q.Kind {
-	case "", appliance.DocSale, appliance.DocVoid, appliance.DocRefund:
-	default:
-		return nil, appliance.Errorf(appliance.CodeInvalid, "kind %q is not sale, void or refund", q.Kind)
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultSalesLimit
-	}
-	limit = min(limit, MaxSalesLimit)
 
 	zones, err := db.storeZones(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("headoffice: sales: zones: %w", err)
 	}
-	defLoc, err := location(DefaultZone)
+	zoneOf, defLoc, err := zoneLookup(zones)
 	if err != nil {
-		return nil, fmt.Errorf("headoffice: sales: %w", err)
-	}
-	zoneOf := func(store string) *time.Location {
-		if loc, ok := zones[store]; ok {
-			return loc
-		}
-		return defLoc
+		return nil, err
 	}
 	span := func(loc *time.Location) (int64, int64) {
 		start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)

@@ -2,7 +2,10 @@ package headoffice
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/kasirpos/kasir/appliance"
@@ -100,4 +103,65 @@ type SaleRow struct {
 	Ref    string            `json:"ref,omitempty"`
 	User   string            `json:"user,omitempty"`
 	Doc    *appliance.Sale   `json:"doc"` // the document as the till committed it
+}
+
+// check validates a sales query, the same for every Store: it returns the
+// day and the row limit, or an *appliance.Error of CodeInvalid.
+func (q SalesQuery) check() (day time.Time, limit int, err error) {
+	day, err = time.Parse(time.DateOnly, q.Day)
+	if err != nil {
+		return day, 0, appliance.Errorf(appliance.CodeInvalid, "day %q is not YYYY-MM-DD", q.Day)
+	}
+	if q.Store != "" && !wire.ValidCode(q.Store) {
+		return day, 0, appliance.Errorf(appliance.CodeInvalid, "store %q", q.Store)
+	}
+	if q.Till != "" && !wire.ValidCode(q.Till) {
+		return day, 0, appliance.Errorf(appliance.CodeInvalid, "till %q", q.Till)
+	}
+	switch q.Kind {
+	case "", appliance.DocSale, appliance.DocVoid, appliance.DocRefund:
+	default:
+		return day, 0, appliance.Errorf(appliance.CodeInvalid, "kind %q is not sale, void or refund", q.Kind)
+	}
+	limit = q.Limit
+	if limit <= 0 {
+		limit = DefaultSalesLimit
+	}
+	return day, min(limit, MaxSalesLimit), nil
+}
+
+// zoneLookup gives each store its time zone, and the default zone that
+// stores without one of their own use.
+func zoneLookup(zones map[string]*time.Location) (zoneOf func(store string) *time.Location, def *time.Location, err error) {
+	def, err = location(DefaultZone)
+	if err != nil {
+		return nil, nil, fmt.Errorf("headoffice: sales: %w", err)
+	}
+	return func(store string) *time.Location {
+		if loc, ok := zones[store]; ok {
+			return loc
+		}
+		return def
+	}, def, nil
+}
+
+// decode fills what a fleet query reads as JSON and the gap, the same for
+// every Store.
+func (ts *TillState) decode(devices, lastAck, lastRejection sql.NullString, firstPending sql.NullInt64) error {
+	var err error
+	if devices.Valid {
+		if err := json.Unmarshal([]byte(devices.String), &ts.Devices); err != nil {
+			return fmt.Errorf("headoffice: fleet: devices of %s/%s: %w", ts.Store, ts.Till, err)
+		}
+	}
+	if ts.LastConfigAck, err = decodeConfigAck(lastAck); err != nil {
+		return fmt.Errorf("headoffice: fleet: config ack of %s/%s: %w", ts.Store, ts.Till, err)
+	}
+	if ts.LastRejection, err = decodeConfigAck(lastRejection); err != nil {
+		return fmt.Errorf("headoffice: fleet: rejection of %s/%s: %w", ts.Store, ts.Till, err)
+	}
+	if firstPending.Valid {
+		ts.Gap = &Gap{Store: ts.Store, Till: ts.Till, Epoch: ts.Epoch, From: ts.AckedSeq + 1, To: firstPending.Int64 - 1}
+	}
+	return nil
 }
