@@ -42,6 +42,12 @@ type Record struct {
 	// restart and be sold twice.
 	CartID string
 
+	// Receipt, when set, is called by the store inside the transaction,
+	// after Finalize, and its result queued for printing (PrintQueue) in
+	// that same transaction; the store sets PrintJob to the job's id.
+	Receipt  func() *Receipt
+	PrintJob int64
+
 	// Set by Finalize inside the store's transaction.
 	Epoch string
 	Seq   int64
@@ -169,6 +175,7 @@ type Store interface {
 	PutConfig(ctx context.Context, c Config) error
 
 	SyncState(ctx context.Context) (SyncState, error)
+	PrintQueue
 	// Journal returns entries with ID > after, in order, at most limit.
 	Journal(ctx context.Context, after int64, limit int) ([]JournalEntry, error)
 }

@@ -52,6 +52,8 @@ type Till struct {
 
 	lockouts map[string]*lockout
 
+	spool spoolLock // one print run at a time
+
 	lastTime    time.Time // newest record's time: the clock floor
 	clockBehind bool
 }
@@ -71,6 +73,7 @@ func NewTill(ctx context.Context, o TillOptions) (*Till, error) {
 		store: o.Store, catalog: o.Catalog, printer: o.Printer, drawer: o.Drawer,
 		now: o.Now, online: o.Online, onCommit: o.OnCommit, log: o.Log, version: o.Version,
 		sessions: map[string]*session{}, lockouts: map[string]*lockout{},
+		spool: make(spoolLock, 1),
 	}
 	if t.now == nil {
 		t.now = time.Now
@@ -198,17 +201,12 @@ func (t *Till) commit(ctx context.Context, rec *Record) error {
 	return nil
 }
 
-// print hands a receipt to the printer after its record is committed. A
-// failure is logged and returned for the cashier to see; it never undoes the
-// record.
-func (t *Till) print(ctx context.Context, r *Receipt) error {
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := t.printer.Print(pctx, r); err != nil {
-		t.log.Error("print failed", "receipt", r.Title, "err", err)
-		return err
-	}
-	return nil
+// receiptOf returns the function the store calls, inside the commit and after
+// the document got its number, to queue its receipt in the same transaction.
+// Callers hold t.mu.
+func (t *Till) receiptOf(s *Sale) func() *Receipt {
+	cfg := t.cfg
+	return func() *Receipt { return SaleReceipt(s, &cfg, false) }
 }
 
 func (t *Till) openDrawer(ctx context.Context, why string) {

@@ -47,8 +47,8 @@ func (r *SaleResult) PrintErr() error { return r.printErr }
 // and the drawer may be slow (a printer out of paper, a network printer)
 // and must never hold up the next scan or the status strip.
 type pending struct {
-	receipt *Receipt
-	drawer  bool
+	job    int64 // the receipt's print job, 0 for none
+	drawer bool
 }
 
 // Pay completes the cart with payments. The sale, its journal entry and its
@@ -122,12 +122,13 @@ func (t *Till) pay(ctx context.Context, u User, cartID string, pays []Payment) (
 	when, behind := t.stamp()
 	sale.ClockBehind = behind
 	rec := &Record{Kind: RecSale, Time: when, UserID: u.ID, UserName: u.Name, Sale: sale, CartID: c.ID}
+	rec.Receipt = t.receiptOf(sale)
 	if err := t.commit(ctx, rec); err != nil {
 		return nil, nil, err
 	}
 	t.cart = t.newCart(u.Name)
 	res := &SaleResult{Sale: sale, Due: st.Due}
-	return res, &pending{receipt: SaleReceipt(sale, &t.cfg, false), drawer: hasCash}, nil
+	return res, &pending{job: rec.PrintJob, drawer: hasCash}, nil
 }
 
 // afterCommit prints and opens the drawer. Callers must not hold t.mu.
@@ -135,11 +136,10 @@ func (t *Till) afterCommit(ctx context.Context, res *SaleResult, p *pending) {
 	if p == nil {
 		return
 	}
-	if p.receipt != nil {
-		if err := t.print(ctx, p.receipt); err != nil {
+	if p.job != 0 {
+		if err := t.printQueued(ctx, p.job); err != nil {
 			res.printErr = err
-			pe := Errorm(CodeInternal, "print_failed", nil, "print")
-			res.PrintError, res.PrintErrorCode = Message(pe, "id"), "print_failed"
+			res.PrintErrorCode, res.PrintError = PrintProblem(err, "id")
 		} else {
 			res.Printed = true
 		}
@@ -277,7 +277,7 @@ func (t *Till) Reprint(ctx context.Context, u User, number string) error {
 	}
 	cfg := t.Config()
 	t.log.Info("reprint", "receipt", number, "user", u.ID)
-	return t.print(ctx, SaleReceipt(d.Sale, &cfg, true))
+	return t.queue(ctx, PrintReprint, SaleReceipt(d.Sale, &cfg, true))
 }
 
 // Void reverses a whole sale of the current shift with a new document. It
@@ -326,12 +326,13 @@ func (t *Till) void(ctx context.Context, u User, number, reason, approvalPIN str
 	when, behind := t.stamp()
 	v.ClockBehind = behind
 	rec := &Record{Kind: RecVoid, Time: when, UserID: u.ID, UserName: u.Name, Reason: v.Reason, Sale: &v}
+	rec.Receipt = t.receiptOf(&v)
 	if err := t.commit(ctx, rec); err != nil {
 		return nil, nil, err
 	}
 	res := &SaleResult{Sale: &v, Due: v.Total + v.Rounding}
 	cash := v.MethodNet(&t.cfg)[MethodCash] != 0
-	return res, &pending{receipt: SaleReceipt(&v, &t.cfg, false), drawer: cash}, nil
+	return res, &pending{job: rec.PrintJob, drawer: cash}, nil
 }
 
 // Refund pays back some or all of a sale's lines with a new document. lines
@@ -457,9 +458,10 @@ func (t *Till) refund(ctx context.Context, u User, number string, lines []Refund
 	when, behind := t.stamp()
 	r.ClockBehind = behind
 	rec := &Record{Kind: RecRefund, Time: when, UserID: u.ID, UserName: u.Name, Reason: r.Reason, Sale: r}
+	rec.Receipt = t.receiptOf(r)
 	if err := t.commit(ctx, rec); err != nil {
 		return nil, nil, err
 	}
 	res := &SaleResult{Sale: r, Due: r.Paid}
-	return res, &pending{receipt: SaleReceipt(r, &t.cfg, false), drawer: spec.Cash}, nil
+	return res, &pending{job: rec.PrintJob, drawer: spec.Cash}, nil
 }

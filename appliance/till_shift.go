@@ -109,7 +109,7 @@ func (t *Till) PrintX(ctx context.Context, u User) (*ShiftReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r, t.print(ctx, ShiftReceipt(r, &cfg))
+	return r, t.queue(ctx, PrintReport, ShiftReceipt(r, &cfg))
 }
 
 // CloseShift closes the open shift with the Z report: expected against
@@ -144,13 +144,16 @@ func (t *Till) CloseShift(ctx context.Context, u User, counted map[string]Rupiah
 	sh := *t.shift
 	sh.ClosedAt, sh.ClosedBy, sh.Counted = when, by.Name, counted
 	rec := &Record{Kind: RecShiftClose, Time: when, UserID: u.ID, UserName: u.Name, Shift: &sh, Report: r}
+	cfg := t.cfg
+	rec.Receipt = func() *Receipt { return ShiftReceipt(r, &cfg) }
 	if err := t.commit(ctx, rec); err != nil {
 		return nil, err
 	}
 	t.shift = nil
-	receipt := ShiftReceipt(r, &t.cfg)
 	t.mu.Unlock()
-	t.print(ctx, receipt)
+	if err := t.printQueued(ctx, rec.PrintJob); err != nil {
+		t.log.Warn("Z report waits in the print queue", "shift", sh.ID, "err", err)
+	}
 	t.mu.Lock() // for the deferred unlock
 	return r, nil
 }

@@ -12,19 +12,20 @@ type Status struct {
 	Version string `json:"version"`
 	Online  bool   `json:"online"`
 	SyncState
-	OldestSeconds int64         `json:"oldest_unsynced_seconds"`
-	SyncLevel     string        `json:"sync_level"` // ok, amber, red
-	Catalog       CatalogStatus `json:"catalog"`
-	Printer       DeviceStatus  `json:"printer"`
-	Drawer        DeviceStatus  `json:"drawer"`
-	ShiftOpen     bool          `json:"shift_open"`
-	ShiftID       int64         `json:"shift_id,omitempty"`
-	ClockBehind   bool          `json:"clock_behind"`
-	Database      string        `json:"database"`
-	Time          time.Time     `json:"time"`
-	TimeZone      string        `json:"time_zone"`
-	Zone          string        `json:"zone"`
-	LockedSeconds int64         `json:"locked_seconds,omitempty"`
+	OldestSeconds int64           `json:"oldest_unsynced_seconds"`
+	SyncLevel     string          `json:"sync_level"` // ok, amber, red
+	Catalog       CatalogStatus   `json:"catalog"`
+	Printer       DeviceStatus    `json:"printer"`
+	Drawer        DeviceStatus    `json:"drawer"`
+	PrintQueue    PrintQueueState `json:"print_queue"`
+	ShiftOpen     bool            `json:"shift_open"`
+	ShiftID       int64           `json:"shift_id,omitempty"`
+	ClockBehind   bool            `json:"clock_behind"`
+	Database      string          `json:"database"`
+	Time          time.Time       `json:"time"`
+	TimeZone      string          `json:"time_zone"`
+	Zone          string          `json:"zone"`
+	LockedSeconds int64           `json:"locked_seconds,omitempty"`
 }
 
 // CatalogStatus says which catalog the till sells from and how old it is.
@@ -76,6 +77,10 @@ func (t *Till) Status(ctx context.Context) (Status, error) {
 			st.Catalog.AgeSeconds = int64(max(age, 0).Seconds())
 			st.Catalog.Stale = cfg.MaxCatalogAge.Duration > 0 && age > cfg.MaxCatalogAge.Duration
 		}
+	}
+	if st.PrintQueue, err = t.store.PrintQueueState(ctx); err != nil {
+		st.Database = "error"
+		return st, Wrap(CodeStoreFailed, err, "print queue state")
 	}
 	st.Printer = t.printer.Status()
 	st.Drawer = t.drawer.Status()

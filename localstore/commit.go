@@ -83,6 +83,13 @@ func (db *DB) commit(ctx context.Context, rec *appliance.Record) error {
 		seq, rec.Topic(), nanos(rec.Time), body); err != nil {
 		return fmt.Errorf("insert outbox %d: %w", seq, err)
 	}
+	if rec.Receipt != nil {
+		j := &appliance.PrintJob{Created: rec.Time, Kind: appliance.PrintReceipt, Ref: rec.Ref(), Receipt: rec.Receipt()}
+		if err := queuePrint(ctx, tx, j); err != nil {
+			return err
+		}
+		rec.PrintJob = j.ID
+	}
 	if rec.CartID != "" {
 		// The sold cart goes in the same transaction, so that it can
 		// never come back after a restart and be sold twice.

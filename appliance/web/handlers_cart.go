@@ -168,7 +168,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request, u appliance.User) {
 		status = http.StatusOK
 	}
 	if res != nil && res.PrintError != "" {
-		res.PrintError = appliance.Message(appliance.Errorm(appliance.CodeInternal, "print_failed", nil, ""), lang(r))
+		res.PrintErrorCode, res.PrintError = appliance.PrintProblem(res.PrintErr(), lang(r))
 	}
 	s.reply(w, r, status, res, err)
 }

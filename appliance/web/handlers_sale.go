@@ -29,10 +29,11 @@ func (s *Server) receipt(w http.ResponseWriter, r *http.Request, _ appliance.Use
 func (s *Server) reprint(w http.ResponseWriter, r *http.Request, u appliance.User) {
 	err := s.till.Reprint(r.Context(), u, r.PathValue("number"))
 	if err != nil && appliance.ErrorCode(err) == appliance.CodeInternal {
-		// The printer failed: the cashier sees it, the request itself worked.
-		s.log.Error("reprint failed", "receipt", r.PathValue("number"), "err", err)
-		msg := appliance.Message(appliance.Errorm(appliance.CodeInternal, "print_failed", nil, ""), lang(r))
-		writeJSON(w, http.StatusOK, map[string]any{"printed": false, "print_error": msg, "print_error_code": "print_failed"})
+		// The printer failed: the copy waits in the print queue; the
+		// cashier sees why, and the request itself worked.
+		s.log.Error("reprint queued", "receipt", r.PathValue("number"), "err", err)
+		code, msg := appliance.PrintProblem(err, lang(r))
+		writeJSON(w, http.StatusOK, map[string]any{"printed": false, "print_error": msg, "print_error_code": code})
 		return
 	}
 	s.reply(w, r, http.StatusOK, map[string]bool{"printed": true}, err)

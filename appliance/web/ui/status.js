@@ -80,6 +80,11 @@ const Status = (() => {
         const ok = s.printer.state === "ok";
         out.push(item("st-printer" + (ok ? "" : " st-warn"), I18n.t("st.printer") + (ok ? " " : ": ") + devState(s.printer), s.printer.detail || s.printer.name));
       }
+      const q = s.print_queue;
+      if (q && q.pending > 0) {
+        // Receipts that wait for the printer: they print by themselves.
+        out.push(item("st-print-queue st-warn", I18n.t("st.print_queue", q.pending), q.last_error || ""));
+      }
       if (s.drawer && s.drawer.state && s.drawer.state !== "ok") {
         out.push(item("st-drawer st-warn", I18n.t("st.drawer") + ": " + devState(s.drawer), s.drawer.detail || s.drawer.name));
       }
