@@ -143,3 +143,36 @@ func TestReprintQueued(t *testing.T) {
 		t.Fatalf("%d receipts, last:\n%s", n, f.paper.receipts[n-1].Text())
 	}
 }
+
+// The customer sees each item as it is scanned with the running total, then
+// what was paid and the change; waiting screens wake on each change.
+func TestCustomerView(t *testing.T) {
+	f := newFixture(t, nil)
+	v0, _ := f.till.Customer()
+	if v0.State != appliance.CustomerIdle {
+		t.Fatalf("start state %q", v0.State)
+	}
+	woke := make(chan appliance.CustomerView, 1)
+	go func() { woke <- f.till.WaitCustomer(f.ctx, v0.Seq) }()
+	f.add(t, "AIR", appliance.QtyOne)
+	f.add(t, "MIE", 2*appliance.QtyOne)
+	if w := <-woke; w.Seq <= v0.Seq {
+		t.Errorf("waiter woke with seq %d", w.Seq)
+	}
+	v, _ := f.till.Customer()
+	if v.State != appliance.CustomerCart || len(v.Lines) != 2 || v.Last == nil || v.Last.Name != "Mie Goreng 85g" || v.Total != 4000+2*3500 {
+		t.Fatalf("cart view %+v", v)
+	}
+	res, err := f.till.Pay(f.ctx, f.u, "", cash(20000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ = f.till.Customer()
+	if v.State != appliance.CustomerPaid || v.Paid != 20000 || v.Change != res.Change || v.Number != res.Number {
+		t.Fatalf("paid view %+v", v)
+	}
+	f.till.IdleCustomer(v.Seq)
+	if v, _ = f.till.Customer(); v.State != appliance.CustomerIdle {
+		t.Fatalf("after idle %+v", v)
+	}
+}

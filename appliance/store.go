@@ -18,6 +18,7 @@ const (
 	RecCashMove   RecordKind = "cash_move"
 	RecShiftClose RecordKind = "shift_close"
 	RecNoSale     RecordKind = "no_sale" // drawer opened without a sale
+	RecDrawer     RecordKind = "drawer"  // a drawer opening its sensor saw, open to close
 )
 
 // Record is one business fact to commit. Exactly one of Sale, Shift (with
@@ -36,6 +37,7 @@ type Record struct {
 	Shift  *Shift
 	Report *ShiftReport
 	Move   *CashMove
+	Drawer *DrawerOpening
 
 	// CartID is the cart a sale completes. The store deletes that cart in
 	// the same transaction, so a sold cart can never come back after a
@@ -95,19 +97,20 @@ func (r *Record) Topic() string {
 // OutboxMessage is a record as head office receives it. Head office dedupes on
 // (Till, Epoch, Seq).
 type OutboxMessage struct {
-	Store    string       `json:"store"`
-	Till     string       `json:"till"`
-	Epoch    string       `json:"epoch"`
-	Seq      int64        `json:"seq"`
-	Kind     RecordKind   `json:"kind"`
-	Time     time.Time    `json:"time"`
-	UserID   string       `json:"user_id"`
-	UserName string       `json:"user_name"`
-	Reason   string       `json:"reason,omitempty"`
-	Sale     *Sale        `json:"sale,omitempty"`
-	Shift    *Shift       `json:"shift,omitempty"`
-	Report   *ShiftReport `json:"report,omitempty"`
-	Move     *CashMove    `json:"cash_move,omitempty"`
+	Store    string         `json:"store"`
+	Till     string         `json:"till"`
+	Epoch    string         `json:"epoch"`
+	Seq      int64          `json:"seq"`
+	Kind     RecordKind     `json:"kind"`
+	Time     time.Time      `json:"time"`
+	UserID   string         `json:"user_id"`
+	UserName string         `json:"user_name"`
+	Reason   string         `json:"reason,omitempty"`
+	Sale     *Sale          `json:"sale,omitempty"`
+	Shift    *Shift         `json:"shift,omitempty"`
+	Report   *ShiftReport   `json:"report,omitempty"`
+	Move     *CashMove      `json:"cash_move,omitempty"`
+	Drawer   *DrawerOpening `json:"drawer,omitempty"`
 }
 
 // Body is the record as JSON, as the outbox and the journal keep it.
@@ -115,7 +118,7 @@ func (r *Record) Body() ([]byte, error) {
 	return json.Marshal(OutboxMessage{
 		Store: r.Store, Till: r.Till, Epoch: r.Epoch, Seq: r.Seq, Kind: r.Kind, Time: r.Time,
 		UserID: r.UserID, UserName: r.UserName, Reason: r.Reason,
-		Sale: r.Sale, Shift: r.Shift, Report: r.Report, Move: r.Move,
+		Sale: r.Sale, Shift: r.Shift, Report: r.Report, Move: r.Move, Drawer: r.Drawer,
 	})
 }
 

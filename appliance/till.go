@@ -27,6 +27,9 @@ type TillOptions struct {
 	// OnCommit is called after every committed record, with the till's
 	// lock held: it must not block (the uplink's Kick).
 	OnCommit func()
+	// OnCustomer is called with t's lock held whenever what the customer
+	// sees changes (the pole display); it must not block.
+	OnCustomer func(CustomerView)
 }
 
 // Till is the till's service: everything a cashier or supervisor does goes
@@ -34,15 +37,16 @@ type TillOptions struct {
 // one cashier at a time, and the order of actions is the order of the
 // journal.
 type Till struct {
-	store    Store
-	catalog  CatalogStore
-	printer  Printer
-	drawer   Drawer
-	now      Clock
-	online   func() bool
-	onCommit func()
-	log      *slog.Logger
-	version  string
+	store      Store
+	catalog    CatalogStore
+	printer    Printer
+	drawer     Drawer
+	now        Clock
+	online     func() bool
+	onCommit   func()
+	onCustomer func(CustomerView)
+	log        *slog.Logger
+	version    string
 
 	mu       sync.Mutex
 	cfg      Config
@@ -52,7 +56,9 @@ type Till struct {
 
 	lockouts map[string]*lockout
 
-	spool spoolLock // one print run at a time
+	spool    spoolLock // one print run at a time
+	customer customerHub
+	lastKick kick
 
 	lastTime    time.Time // newest record's time: the clock floor
 	clockBehind bool
@@ -73,7 +79,8 @@ func NewTill(ctx context.Context, o TillOptions) (*Till, error) {
 		store: o.Store, catalog: o.Catalog, printer: o.Printer, drawer: o.Drawer,
 		now: o.Now, online: o.Online, onCommit: o.OnCommit, log: o.Log, version: o.Version,
 		sessions: map[string]*session{}, lockouts: map[string]*lockout{},
-		spool: make(spoolLock, 1),
+		spool: make(spoolLock, 1), onCustomer: o.OnCustomer,
+		customer: customerHub{view: CustomerView{State: CustomerIdle, Lines: []CustomerLine{}}, changed: make(chan struct{})},
 	}
 	if t.now == nil {
 		t.now = time.Now
@@ -207,12 +214,4 @@ func (t *Till) commit(ctx context.Context, rec *Record) error {
 func (t *Till) receiptOf(s *Sale) func() *Receipt {
 	cfg := t.cfg
 	return func() *Receipt { return SaleReceipt(s, &cfg, false) }
-}
-
-func (t *Till) openDrawer(ctx context.Context, why string) {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := t.drawer.Open(dctx); err != nil {
-		t.log.Error("drawer open failed", "why", why, "err", err)
-	}
 }

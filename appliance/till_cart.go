@@ -113,7 +113,9 @@ func (t *Till) change(ctx context.Context, u User, fn func(c *Cart) error) (Cart
 		return CartView{}, Wrap(CodeStoreFailed, err, "save cart %s", c.ID)
 	}
 	t.cart = c
-	return t.view(ctx), nil
+	v := t.view(ctx)
+	t.showCart(v)
+	return v, nil
 }
 
 func cloneCart(c *Cart) *Cart {
@@ -406,7 +408,9 @@ func (t *Till) Park(ctx context.Context, u User, note string) (CartView, error) 
 		return CartView{}, Wrap(CodeStoreFailed, err, "park cart")
 	}
 	t.cart = t.newCart(u.Name)
-	return t.view(ctx), nil
+	v := t.view(ctx)
+	t.showCart(v)
+	return v, nil
 }
 
 // Parked lists parked carts, oldest first.
@@ -453,7 +457,9 @@ func (t *Till) Recall(ctx context.Context, u User, id string) (CartView, error) 
 			t.log.Warn("delete empty cart", "err", err)
 		}
 		t.cart = &c
-		return t.view(ctx), nil
+		v := t.view(ctx)
+		t.showCart(v)
+		return v, nil
 	}
 	return CartView{}, Errorm(CodeNotFound, "cart_not_found", nil, "parked cart %s", id)
 }

@@ -127,6 +127,7 @@ func (t *Till) pay(ctx context.Context, u User, cartID string, pays []Payment) (
 		return nil, nil, err
 	}
 	t.cart = t.newCart(u.Name)
+	t.showPaid(sale)
 	res := &SaleResult{Sale: sale, Due: st.Due}
 	return res, &pending{job: rec.PrintJob, drawer: hasCash}, nil
 }

@@ -128,6 +128,10 @@ func checkRecord(rec *appliance.Record) error {
 		if rec.Move == nil {
 			return appliance.Errorf(appliance.CodeInvalid, "commit %s: no cash move", rec.Kind)
 		}
+	case appliance.RecDrawer:
+		if rec.Drawer == nil {
+			return appliance.Errorf(appliance.CodeInvalid, "commit %s: no drawer opening", rec.Kind)
+		}
 	case appliance.RecNoSale:
 	default:
 		return appliance.Errorf(appliance.CodeInvalid, "commit: unknown record kind %q", rec.Kind)
