@@ -21,6 +21,9 @@ type Provision struct {
 	CA          string `json:"ca,omitempty"`  // PEM of the CA that signed the broker's certificate
 	HQPublicKey string `json:"hq_public_key"` // base64 ed25519 key that signs catalogs and configs
 	TimeZone    string `json:"time_zone,omitempty"`
+	// Devices are the till's peripherals; nil: the virtual printer and
+	// drawer.
+	Devices *Devices `json:"devices,omitempty"`
 }
 
 // Problems lists what is missing or wrong, in words a technician can act on;
@@ -41,6 +44,9 @@ func (p *Provision) Problems() []string {
 	}
 	if _, err := p.PublicKey(); err != nil {
 		out = append(out, "hq_public_key: "+err.Error())
+	}
+	if p.Devices != nil {
+		out = append(out, p.Devices.Problems()...)
 	}
 	return out
 }

@@ -28,6 +28,7 @@ type Server struct {
 	uplinkSwitch func(bool)
 	// eventEvery is how often the event stream looks at the status.
 	eventEvery time.Duration
+	scans      scanHub
 }
 
 // Options configure a Server.
@@ -72,6 +73,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/status", s.status)
 	m.HandleFunc("GET /api/v1/events", s.events)
 	m.HandleFunc("GET /api/v1/config", s.config)
+	m.HandleFunc("GET /api/v1/customer", s.customer)
+	m.HandleFunc("GET /api/v1/customer/events", s.customerEvents)
 
 	m.HandleFunc("GET /api/v1/products", s.auth(s.products))
 	m.HandleFunc("GET /api/v1/products/{code}", s.auth(s.product))

@@ -26,6 +26,7 @@ func (s *Server) uiRoutes() {
 	}
 	s.mux.Handle("GET /{$}", page("index.html"))
 	s.mux.Handle("GET /printer", page("printer.html"))
+	s.mux.Handle("GET /customer", page("customer.html"))
 	s.mux.Handle("GET /favicon.ico", page("favicon.svg"))
 }
 

@@ -14,6 +14,8 @@ const App = (() => {
     Api.setSessionLost(sessionLost);
     Sale.init();
     Status.start();
+    // Codes from a serial scanner ring up only while a cashier is logged in.
+    Status.onScan((code) => { if (user && screen === "sale") Sale.scanCode(code); });
     loadConfig();
     try {
       const me = await Api.request("GET", "/me", undefined, { session: false });

@@ -263,6 +263,12 @@ const I18n = (() => {
       "printer.back": "Kembali ke kasir",
       "printer.login": "Masuk dulu di layar kasir untuk melihat struk.",
       "printer.updated": "Diperbarui {0}",
+      "cust.welcome": "Selamat datang",
+      "cust.total": "Total",
+      "cust.paid": "Dibayar",
+      "cust.change": "Kembalian",
+      "cust.thanks": "Terima kasih",
+      "cust.offline": "Layar pelanggan tidak terhubung ke kasir.",
     },
     en: {
       "app.title": "Kasir",
@@ -520,6 +526,12 @@ const I18n = (() => {
       "printer.back": "Back to the till",
       "printer.login": "Log in on the till screen first to see receipts.",
       "printer.updated": "Updated {0}",
+      "cust.welcome": "Welcome",
+      "cust.total": "Total",
+      "cust.paid": "Paid",
+      "cust.change": "Change",
+      "cust.thanks": "Thank you",
+      "cust.offline": "The customer screen is not connected to the till.",
     },
   };
 

@@ -406,7 +406,7 @@ const Sale = (() => {
   }
 
   return {
-    init, load, refreshCart, rerender, setCart,
+    init, load, refreshCart, rerender, setCart, scanCode,
     get cart() { return cart; },
   };
 })();

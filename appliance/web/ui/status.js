@@ -147,6 +147,13 @@ const Status = (() => {
     es.addEventListener("status", (ev) => {
       try { update(JSON.parse(ev.data)); } catch { /* a torn event: the next one comes */ }
     });
+    // A serial barcode scanner's codes come over the same channel and take
+    // the same path as the keyboard-wedge field.
+    es.addEventListener("scan", (ev) => {
+      let code = "";
+      try { code = JSON.parse(ev.data).code; } catch { return; }
+      if (code && scanHandler) scanHandler(code);
+    });
     es.onerror = () => { if (es.readyState !== EventSource.OPEN) unreachable(); };
     return () => es.close();
   }
@@ -166,8 +173,11 @@ const Status = (() => {
     }
   }
 
+  let scanHandler = null;
+
   return {
     start, update, unreachable, refresh, render,
+    onScan(fn) { scanHandler = fn; },
     setUser(u) { user = u; render(); },
     get current() { return last; },
   };
