@@ -20,6 +20,7 @@ commands:
   catalog import   replace the catalog from a CSV file (--data DIR FILE)
   user add         add or replace a user (--data DIR --id ID --name NAME --role cashier|supervisor --pin PIN)
   journal verify   check the journal's hash chain (--data DIR)
+  devices          list serial ports (USB VID:PID) and USB printers for the devices file
   version          print the version
 `
 
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("usage: kasir journal verify --data DIR")
 		}
 		return journalVerify(ctx, args[2:], stdout, stderr)
+	case "devices":
+		return devices(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "kasir", version)
 		return nil
