@@ -45,7 +45,6 @@ type customerHub struct {
 // showCustomer publishes v. Callers hold t.mu.
 func (t *Till) showCustomer(v CustomerView) {
 	v.Seq = t.customer.view.Seq + 1
-	v.StoreName = t.cfg.StoreName
 	if v.Lines == nil {
 		v.Lines = []CustomerLine{}
 	}
@@ -95,7 +94,9 @@ func (t *Till) showPaid(s *Sale) {
 func (t *Till) Customer() (CustomerView, <-chan struct{}) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.customer.view, t.customer.changed
+	v := t.customer.view
+	v.StoreName = t.cfg.StoreName
+	return v, t.customer.changed
 }
 
 // IdleCustomer puts the greeting back after a paid sale's change has been

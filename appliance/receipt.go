@@ -15,6 +15,7 @@ type Receipt struct {
 	Width   int           `json:"width"`
 	Lines   []ReceiptLine `json:"lines"`
 	Barcode string        `json:"barcode,omitempty"` // printed as a barcode at the end (refund lookup)
+	QR      string        `json:"qr,omitempty"`      // printed as a QR code at the end (a QRIS payment code)
 	Cut     bool          `json:"cut"`
 	// OpenDrawer asks the printer to kick the drawer after printing.
 	OpenDrawer bool `json:"open_drawer,omitempty"`

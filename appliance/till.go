@@ -30,6 +30,10 @@ type TillOptions struct {
 	// OnCustomer is called with t's lock held whenever what the customer
 	// sees changes (the pole display); it must not block.
 	OnCustomer func(CustomerView)
+	// ReceiptWidth is the printer's characters per line. When set it wins
+	// over the config's receipt_width: head office sets that for a fleet
+	// whose printers differ, and a receipt wider than its paper cannot print.
+	ReceiptWidth int
 }
 
 // Till is the till's service: everything a cashier or supervisor does goes
@@ -45,6 +49,7 @@ type Till struct {
 	online     func() bool
 	onCommit   func()
 	onCustomer func(CustomerView)
+	paperWidth int
 	log        *slog.Logger
 	version    string
 
@@ -79,7 +84,7 @@ func NewTill(ctx context.Context, o TillOptions) (*Till, error) {
 		store: o.Store, catalog: o.Catalog, printer: o.Printer, drawer: o.Drawer,
 		now: o.Now, online: o.Online, onCommit: o.OnCommit, log: o.Log, version: o.Version,
 		sessions: map[string]*session{}, lockouts: map[string]*lockout{},
-		spool: make(spoolLock, 1), onCustomer: o.OnCustomer,
+		spool: make(spoolLock, 1), onCustomer: o.OnCustomer, paperWidth: o.ReceiptWidth,
 		customer: customerHub{view: CustomerView{State: CustomerIdle, Lines: []CustomerLine{}}, changed: make(chan struct{})},
 	}
 	if t.now == nil {
@@ -109,7 +114,7 @@ func NewTill(ctx context.Context, o TillOptions) (*Till, error) {
 	case err != nil:
 		return nil, err
 	}
-	t.cfg = cfg
+	t.setConfig(cfg)
 
 	if sh, err := o.Store.CurrentShift(ctx); err == nil {
 		t.shift = sh
@@ -206,6 +211,15 @@ func (t *Till) commit(ctx context.Context, rec *Record) error {
 		t.onCommit()
 	}
 	return nil
+}
+
+// setConfig makes cfg the running config, with the printer's width.
+// Callers hold t.mu (or own t, in NewTill).
+func (t *Till) setConfig(cfg Config) {
+	if t.paperWidth > 0 {
+		cfg.ReceiptWidth = t.paperWidth
+	}
+	t.cfg = cfg
 }
 
 // receiptOf returns the function the store calls, inside the commit and after

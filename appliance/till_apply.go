@@ -36,7 +36,7 @@ func (t *Till) ApplyConfig(ctx context.Context, version int64, cfg Config) error
 	if err := t.store.PutConfig(ctx, cfg); err != nil {
 		return Wrap(CodeStoreFailed, err, "store config %d", version)
 	}
-	t.cfg = cfg
+	t.setConfig(cfg)
 	t.log.Info("config applied", "version", version)
 	return nil
 }
@@ -60,7 +60,7 @@ func (t *Till) SetIdentity(ctx context.Context, store, till, timeZone string) er
 	if err := t.store.PutConfig(ctx, cfg); err != nil {
 		return Wrap(CodeStoreFailed, err, "store identity")
 	}
-	t.cfg = cfg
+	t.setConfig(cfg)
 	return nil
 }
 

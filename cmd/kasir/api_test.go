@@ -462,3 +462,52 @@ func TestStatusEvents(t *testing.T) {
 		t.Fatalf("event after the shift opened: %v", ev)
 	}
 }
+
+// The customer screen's stream shows each item as it is scanned with the
+// total, then what was paid and the change.
+func TestCustomerEvents(t *testing.T) {
+	s := startServer(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+"/api/v1/customer/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	next := func() appliance.CustomerView {
+		for sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var v appliance.CustomerView
+				if err := json.Unmarshal([]byte(d), &v); err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+		}
+		t.Fatalf("stream ended: %v", sc.Err())
+		return appliance.CustomerView{}
+	}
+	if v := next(); v.State != appliance.CustomerIdle || v.StoreName == "" {
+		t.Fatalf("first view %+v", v)
+	}
+	c := newClient(t, s.URL)
+	c.login("1111")
+	openShift(c, 1000)
+	ps := barcodes(t, c, 2)
+	var cv cartView
+	for _, p := range ps {
+		c.must(200, "POST", "/api/v1/cart/lines", map[string]any{"code": p.Barcodes[0]}, &cv)
+		v := next()
+		if v.State != appliance.CustomerCart || v.Last == nil || v.Last.Name != p.Name || int64(v.Total) != cv.Total {
+			t.Fatalf("after scanning %s: %+v (cart total %d)", p.Name, v, cv.Total)
+		}
+	}
+	var sale saleJSON
+	c.must(201, "POST", "/api/v1/cart/pay", map[string]any{"cart_id": cv.ID, "payments": []map[string]any{{"method": "cash", "amount": 1000000}}}, &sale)
+	v := next()
+	if v.State != appliance.CustomerPaid || int64(v.Change) != sale.Change || v.Number != sale.Number {
+		t.Fatalf("after paying: %+v, sale %+v", v, sale)
+	}
+}
