@@ -24,7 +24,7 @@ func TestWithPeriphGPIOTest(t *testing.T) {
 		var events []drawer.Event
 		d, err := drawer.NewGPIO(kick, sensor, drawer.Options{
 			Pulse: 120 * time.Millisecond, LeftOpenAfter: time.Minute, Pull: gpio.PullDown, Polarity: drawer.OpenWhenHigh,
-			Logger: quiet,
+			Logger:  quiet,
 			OnEvent: func(e drawer.Event) { mu.Lock(); events = append(events, e); mu.Unlock() },
 		})
 		if err != nil {
