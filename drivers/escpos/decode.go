@@ -17,8 +17,18 @@ type Paper struct {
 	Kicks    []Kick
 	Barcodes []string // "CODE128 S001-T01-000123", "EAN13 8991234567890"
 	QRs      []string
+	Rasters  []Raster
 	Commands []string
 }
+
+// Raster is one raster image (GS v 0) as printed: Width is a whole number of
+// bytes' worth of dots, so an image is padded on the right to a multiple of 8.
+type Raster struct {
+	Width, Height int
+	Dots          [][]bool // Height rows of Width dots, true is black
+}
+
+func (r Raster) String() string { return fmt.Sprintf("RASTER %dx%d", r.Width, r.Height) }
 
 // Kick is one drawer pulse as the printer would drive it.
 type Kick struct {
@@ -36,8 +46,12 @@ func (p *Paper) Text() string {
 	return b.String()
 }
 
-// ErrDecode is wrapped by every Decode failure.
-var ErrDecode = errors.New("escpos: cannot decode")
+// ErrDecode is wrapped by every Decode failure; ErrIncomplete, which wraps
+// it, by those where the bytes end inside a command, as a job cut short does.
+var (
+	ErrDecode     = errors.New("escpos: cannot decode")
+	ErrIncomplete = fmt.Errorf("%w: command cut short", ErrDecode)
+)
 
 // Decode reads b as a printer with profile p would. It fails on a sequence it
 // does not know, a sequence cut short, a byte the code page does not define,
@@ -76,7 +90,7 @@ func (d *decoder) errorf(format string, args ...any) error {
 // next returns the next n bytes of the current sequence.
 func (d *decoder) next(n int, what string) ([]byte, error) {
 	if d.i+n > len(d.b) {
-		return nil, d.errorf("%s cut short", what)
+		return nil, fmt.Errorf("%w at byte %d: %s", ErrIncomplete, d.i, what)
 	}
 	s := d.b[d.i : d.i+n]
 	d.i += n
@@ -289,6 +303,15 @@ func (d *decoder) gs() error {
 		return d.barcode()
 	case '(':
 		return d.qrCmd()
+	case 'a':
+		a, err := d.next(1, "GS a")
+		if err != nil {
+			return err
+		}
+		d.cmd("GS a %d", a[0])
+		return nil
+	case 'v':
+		return d.raster()
 	}
 	d.i--
 	return d.errorf("unknown sequence GS 0x%02X", s[0])
@@ -387,5 +410,48 @@ func (d *decoder) qrCmd() error {
 	default:
 		return d.errorf("GS ( k: unknown function %d", fn)
 	}
+	return nil
+}
+
+func (d *decoder) raster() error {
+	h, err := d.next(6, "GS v")
+	if err != nil {
+		return err
+	}
+	if h[0] != '0' {
+		return d.errorf("unknown sequence GS v 0x%02X", h[0])
+	}
+	m := h[1]
+	if m > 3 && (m < '0' || m > '3') {
+		return d.errorf("GS v 0: mode %d", m)
+	}
+	xBytes, height := int(h[2])|int(h[3])<<8, int(h[4])|int(h[5])<<8
+	if xBytes == 0 || height == 0 || height > maxRasterHeight {
+		return d.errorf("GS v 0: %d bytes by %d dots", xBytes, height)
+	}
+	width := xBytes * 8
+	if m&1 == 1 { // double width
+		width *= 2
+	}
+	if width > d.p.dots() {
+		return d.errorf("GS v 0: %d dots wide, paper has %d", width, d.p.dots())
+	}
+	if d.line.Len() > 0 {
+		return d.errorf("GS v 0 after unprinted text %q", d.line.String())
+	}
+	data, err := d.next(xBytes*height, "GS v 0 data")
+	if err != nil {
+		return err
+	}
+	r := Raster{Width: xBytes * 8, Height: height, Dots: make([][]bool, height)}
+	for y := range height {
+		row := make([]bool, r.Width)
+		for x := range r.Width {
+			row[x] = data[y*xBytes+x/8]&(0x80>>(x%8)) != 0
+		}
+		r.Dots[y] = row
+	}
+	d.cmd("GS v 0 %d %s", m, r)
+	d.paper.Rasters = append(d.paper.Rasters, r)
 	return nil
 }

@@ -29,6 +29,7 @@ var (
 	ErrTooWide     = errors.New("escpos: line wider than the paper")
 	ErrNoNativeQR  = errors.New("escpos: printer has no native QR command")
 	ErrBarcodeData = errors.New("escpos: barcode data not encodable")
+	ErrImage       = errors.New("escpos: image not printable")
 )
 
 // Drawer kick pulse limits. The kick connector drives the drawer's solenoid
@@ -257,6 +258,65 @@ func (e *Encoder) DrawerKick(pin, onMs, offMs int) {
 	off := min(max(offMs, on), MaxKickOff) // Epson rule: off shorter than on is raised to on
 	e.raw(esc, 'p', m, byte(on/2), byte(off/2))
 }
+
+// AutoStatusBack enables (mask from the ASB constants) or disables (0)
+// automatic status messages (GS a n). Printer sends it itself when the
+// profile has ASB; a job has no use for it.
+func (e *Encoder) AutoStatusBack(mask byte) { e.raw(gs, 'a', mask&ASBAll) }
+
+// Raster prints bitmap (rows of dots, true is black) as a raster bit image
+// (GS v 0), each dot enlarged to scale×scale printer dots. It is for codes
+// the printer cannot draw itself, such as a QR code on a printer without
+// NativeQR. The image is refused (ErrImage) when it is empty, ragged, wider
+// than the paper or taller than one GS v 0 may be; it is printed with the
+// current alignment and starts on a new line, so call it after Line.
+//
+// Real-time commands are recognised even inside image data, so an image
+// whose bytes happen to hold DLE EOT n makes the printer send a status byte
+// nobody asked for; Printer discards input before each status request.
+func (e *Encoder) Raster(bitmap [][]bool, scale int) {
+	if scale < 1 || scale > 8 {
+		e.fail(fmt.Errorf("%w: scale %d, want 1 to 8", ErrImage, scale))
+		return
+	}
+	if len(bitmap) == 0 || len(bitmap[0]) == 0 {
+		e.fail(fmt.Errorf("%w: empty bitmap", ErrImage))
+		return
+	}
+	w := len(bitmap[0])
+	for i, row := range bitmap {
+		if len(row) != w {
+			e.fail(fmt.Errorf("%w: row %d has %d dots, row 1 has %d", ErrImage, i+1, len(row), w))
+			return
+		}
+	}
+	dotsW, dotsH := w*scale, len(bitmap)*scale
+	if dotsW > e.p.dots() {
+		e.fail(fmt.Errorf("%w: %d dots wide, %s prints %d", ErrImage, dotsW, e.p.Name, e.p.dots()))
+		return
+	}
+	if dotsH > maxRasterHeight {
+		e.fail(fmt.Errorf("%w: %d dots high, GS v 0 takes %d", ErrImage, dotsH, maxRasterHeight))
+		return
+	}
+	xBytes := (dotsW + 7) / 8
+	e.raw(gs, 'v', '0', 0, byte(xBytes), byte(xBytes>>8), byte(dotsH), byte(dotsH>>8))
+	row := make([]byte, xBytes)
+	for _, src := range bitmap {
+		clear(row)
+		for x := range dotsW {
+			if src[x/scale] {
+				row[x/8] |= 0x80 >> (x % 8)
+			}
+		}
+		for range scale {
+			e.raw(row...)
+		}
+	}
+}
+
+// maxRasterHeight is the tallest image one GS v 0 may carry.
+const maxRasterHeight = 2303
 
 func b2i(b bool) byte {
 	if b {

@@ -384,6 +384,15 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(b, p.Columns)
 	}
+	var img bytes.Buffer
+	e := NewEncoder(&img, Presets["generic-58"])
+	e.Init()
+	e.Raster([][]bool{{true, false, true}, {false, true, false}}, 2)
+	e.AutoStatusBack(ASBAll)
+	if err := e.Flush(); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(append(img.Bytes(), StatusRequest(StatusPaper)...), 32)
 	f.Fuzz(func(t *testing.T, b []byte, cols int) {
 		cols = 1 + (cols&0xFFFF)%64
 		paper, err := Decode(b, Profile{Columns: cols})

@@ -8,15 +8,23 @@ type Profile struct {
 	Cutter   bool   // has an auto-cutter (GS V)
 	NativeQR bool   // understands GS ( k for QR codes
 	CodePage string // "CP437", "CP850", "CP858" or "CP1252"; empty means CP437
+	// Status: the printer answers real-time status requests (DLE EOT) on
+	// this link. Cheap clones, and USB links that are write-only, answer
+	// nothing; Printer then sends jobs blind.
+	Status bool
+	// ASB: the printer sends automatic status messages (GS a), which
+	// Printer uses to stop a job as soon as the paper runs out and, when
+	// Status is false, as its status.
+	ASB bool
 }
 
 // Presets are the printers Kasir has profiles for, by the name used in the
 // till's config.
 var Presets = map[string]Profile{
-	"epson-tm-t82":   {Name: "Epson TM-T82", Columns: 48, Cutter: true, NativeQR: true, CodePage: "CP858"},
-	"epson-tm-t20":   {Name: "Epson TM-T20", Columns: 48, Cutter: true, NativeQR: true, CodePage: "CP858"},
+	"epson-tm-t82":   {Name: "Epson TM-T82", Columns: 48, Cutter: true, NativeQR: true, CodePage: "CP858", Status: true, ASB: true},
+	"epson-tm-t20":   {Name: "Epson TM-T20", Columns: 48, Cutter: true, NativeQR: true, CodePage: "CP858", Status: true, ASB: true},
 	"xprinter-xp-58": {Name: "Xprinter XP-58", Columns: 32, CodePage: "CP437"},
-	"xprinter-xp-80": {Name: "Xprinter XP-80", Columns: 48, Cutter: true, NativeQR: true, CodePage: "CP437"},
+	"xprinter-xp-80": {Name: "Xprinter XP-80", Columns: 48, Cutter: true, NativeQR: true, CodePage: "CP437", Status: true},
 	"generic-58":     {Name: "Generic 58 mm", Columns: 32, CodePage: "CP437"},
 }
 
