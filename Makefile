@@ -7,6 +7,8 @@ DATA    ?= ./data
 HTTP    ?= 127.0.0.1:8080
 
 .PHONY: run build test test-short bench deps vet fmt clean
+.PHONY: image image-deps
+IMAGE_TARGET ?= rpi
 
 # run: head office with its embedded broker and one demo till connected to
 # it (scripts/run-demo). The till keeps selling when head office is down.
@@ -38,3 +40,16 @@ bench: build
 
 clean:
 	rm -rf bin
+
+# image: the till's disk image for IMAGE_TARGET (rpi: Raspberry Pi 3B+/4/5;
+# vm: QEMU -M virt) in bin/image: kasir-VERSION-TARGET.img, .img.gz, .img.sha256.
+# The till's cgo SQLite is cross-compiled with Debian's arm64 gcc (image-deps).
+image: image-deps
+	$(GO) run ./cmd/kasir-image build --target $(IMAGE_TARGET) --out bin/image --version $(VERSION)
+
+image-deps:
+	@command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && [ -e /usr/aarch64-linux-gnu/lib/libc.a ] || { \
+	  [ "$$(id -u)" -eq 0 ] || { echo "image: need root to install gcc-aarch64-linux-gnu libc6-dev-arm64-cross" >&2; exit 1; }; \
+	  echo "image: installing gcc-aarch64-linux-gnu libc6-dev-arm64-cross"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
+	    gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null; }
