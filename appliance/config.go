@@ -1,7 +1,10 @@
 package appliance
 
 import (
+	"strings"
 	"time"
+
+	"github.com/kasirpos/kasir/appliance/qris"
 )
 
 // Config is what the shop and head office decide about this till. Head office
@@ -27,6 +30,15 @@ type Config struct {
 
 	// Payment methods the till offers, in order.
 	Methods []MethodSpec `json:"payment_methods"`
+
+	// QRISStatic is the shop's static QRIS payload as printed on its QRIS
+	// sticker (pasted in as text). The static QRIS method derives each
+	// sale's code from it, with the amount; it is checked on apply.
+	QRISStatic string `json:"qris_static,omitempty"`
+	// QRISOnReceipt prints the QRIS code a sale was paid with on its receipt.
+	QRISOnReceipt bool `json:"qris_on_receipt,omitempty"`
+	// QRISExpiry is how long a dynamic QRIS charge can be paid.
+	QRISExpiry Duration `json:"qris_expiry"`
 
 	// MaxChange caps the change of one sale (0: no cap), against mistyped
 	// amounts.
@@ -85,6 +97,8 @@ func DefaultConfig() Config {
 		ReceiptFooter: []string{"Terima kasih atas kunjungan Anda", "Barang yang sudah dibeli tidak dapat ditukar"},
 		ReceiptWidth:  42,
 		Methods:       DefaultMethods(),
+		QRISStatic:    DemoQRIS,
+		QRISExpiry:    Duration{5 * time.Minute},
 
 		MaxChange:       2_000_000,
 		DiscountLimitBP: 1000, // 10%
@@ -118,7 +132,53 @@ func (c *Config) Validate() error {
 	if len(c.Methods) == 0 {
 		return Errorf(CodeInvalid, "config: no payment methods")
 	}
+	seen := map[string]bool{}
+	for _, m := range c.Methods {
+		switch {
+		case m.Code == "" || seen[m.Code]:
+			return Errorf(CodeInvalid, "config: payment method code %q empty or repeated", m.Code)
+		case m.MaxAmount < 0:
+			return Errorf(CodeInvalid, "config: payment method %s: negative cap", m.Code)
+		case m.QRIS != "" && m.QRIS != QRISStatic && m.QRIS != QRISDynamic:
+			return Errorf(CodeInvalid, "config: payment method %s: qris %q is not static or dynamic", m.Code, m.QRIS)
+		case m.QRIS == QRISStatic && strings.TrimSpace(c.QRISStatic) == "" && !m.Off:
+			return Errorm(CodeInvalid, "qris_static_missing", nil, "config: method %s needs qris_static", m.Code)
+		case m.QRIS == QRISDynamic && m.Offline:
+			// Promise 3: a method that needs a live authorisation is
+			// offered only while online.
+			return Errorf(CodeInvalid, "config: payment method %s: dynamic QRIS cannot work offline", m.Code)
+		}
+		seen[m.Code] = true
+	}
+	if s := strings.TrimSpace(c.QRISStatic); s != "" {
+		if _, err := c.StaticQRIS(); err != nil {
+			return err
+		}
+	}
+	if c.QRISExpiry.Duration < 0 || c.QRISExpiry.Duration > 24*time.Hour {
+		return Errorf(CodeInvalid, "config: qris_expiry %s", c.QRISExpiry)
+	}
 	return nil
+}
+
+// DemoQRIS is the static QRIS of the demo shop "TOKO KASIR" in Jakarta
+// (qristest.Static): plausible, valid, and paying nobody.
+const DemoQRIS = "00020101021126650019ID.CO.BANKKASIR.WWW011893600999000012345602090001234560303UMI" +
+	"51440014ID.CO.QRIS.WWW0215ID10261234567890303UMI" +
+	"5204541153033605802ID5910TOKO KASIR6007JAKARTA61051011062110707KASIR01" + "6304524F"
+
+// StaticQRIS parses the shop's static QRIS. A bad payload is a CodeInvalid
+// error whose message is qris's sentence for what is wrong with it.
+func (c *Config) StaticQRIS() (*qris.Payload, error) {
+	s := strings.TrimSpace(c.QRISStatic)
+	if s == "" {
+		return nil, Errorm(CodeInvalid, "qris_static_missing", nil, "config: no qris_static")
+	}
+	p, err := qris.Parse(s)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Key: "qris_static_bad", Args: []any{qrisText{err}}, Detail: "config: qris_static", Err: err}
+	}
+	return p, nil
 }
 
 // Location returns the shop's time zone; Jakarta when it is unknown.
@@ -150,7 +210,9 @@ func (c *Config) taxClasses() map[string]TaxClass {
 	return m
 }
 
-// Method returns the spec of a payment method the till offers.
+// Method returns the spec of a payment method the till knows. A method that
+// is switched off is still known (old sales and reports name it); Pay
+// refuses it.
 func (c *Config) Method(code string) (MethodSpec, bool) {
 	for _, m := range c.Methods {
 		if m.Code == code {

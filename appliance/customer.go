@@ -18,13 +18,17 @@ type CustomerView struct {
 	Paid      Rupiah         `json:"paid,omitempty"`
 	Change    Rupiah         `json:"change,omitempty"`
 	Number    string         `json:"number,omitempty"` // the receipt number, once paid
+	// While paying by QRIS: the code to scan and the amount it carries.
+	QR       string `json:"qr,omitempty"`
+	QRAmount Rupiah `json:"qr_amount,omitempty"`
 }
 
 // Customer view states.
 const (
-	CustomerIdle = "idle"
-	CustomerCart = "cart"
-	CustomerPaid = "paid"
+	CustomerIdle   = "idle"
+	CustomerCart   = "cart"
+	CustomerPaying = "paying" // a QRIS code is up for the customer to scan
+	CustomerPaid   = "paid"
 )
 
 // CustomerLine is one line as the customer sees it.
@@ -66,6 +70,10 @@ func (t *Till) showCart(cv CartView) {
 		t.showCustomer(CustomerView{State: CustomerIdle})
 		return
 	}
+	t.showCustomer(customerCart(cv))
+}
+
+func customerCart(cv CartView) CustomerView {
 	v := CustomerView{State: CustomerCart, Total: cv.Total}
 	last := 0
 	for i, l := range cv.Lines {
@@ -74,8 +82,24 @@ func (t *Till) showCart(cv CartView) {
 			last = i
 		}
 	}
-	v.Last = &v.Lines[last]
+	if len(v.Lines) > 0 {
+		v.Last = &v.Lines[last]
+	}
+	return v
+}
+
+// showQR shows the cart with a QRIS code to scan. Callers hold t.mu.
+func (t *Till) showQR(payload string, amount Rupiah) {
+	v := customerCart(t.view(context.Background()))
+	v.State, v.QR, v.QRAmount = CustomerPaying, payload, amount
 	t.showCustomer(v)
+}
+
+// hideQR takes a QRIS code down again, back to the cart. Callers hold t.mu.
+func (t *Till) hideQR() {
+	if t.customer.view.State == CustomerPaying {
+		t.showCart(t.view(context.Background()))
+	}
 }
 
 // showPaid shows what was paid and the change. Callers hold t.mu.

@@ -22,6 +22,7 @@ const (
 	CodeStoreFailed  Code = "store_failed"   // the disk refused the write
 	CodeCorrupt      Code = "corrupt"        // the database failed its check
 	CodeCatalogStale Code = "catalog_stale"  // policy refuses selling on an old catalog
+	CodeUnreachable  Code = "unreachable"    // a service the action needs (the QRIS provider) did not answer
 	CodeInternal     Code = "internal"
 )
 

@@ -7,8 +7,22 @@ import (
 // Method codes the till knows today. The list is open: QRIS and others join
 // by being added to the config's methods.
 const (
-	MethodCash = "cash"
-	MethodCard = "card" // bank EDC: debit or credit on the bank's own terminal
+	MethodCash       = "cash"
+	MethodCard       = "card"        // bank EDC: debit or credit on the bank's own terminal
+	MethodQRISStatic = "qris_static" // the shop's own QRIS with the amount; the cashier confirms
+	MethodQRIS       = "qris"        // dynamic QRIS through a payment provider; the provider confirms
+)
+
+// QRIS kinds of a method (MethodSpec.QRIS).
+const (
+	QRISStatic  = "static"  // the shop's static code with the sale's amount: works offline
+	QRISDynamic = "dynamic" // a charge from the payment provider: needs a connection
+)
+
+// Who confirmed a payment (Payment.Confirmation).
+const (
+	ConfirmedByCashier  = "cashier"  // the cashier saw the money in the merchant's app
+	ConfirmedByProvider = "provider" // the payment provider reported the charge paid
 )
 
 // MethodSpec describes a payment method the till offers.
@@ -23,13 +37,30 @@ type MethodSpec struct {
 	EDC bool `json:"edc,omitempty"`
 	// QuickCash lists the quick amount buttons for a cash method.
 	QuickCash []Rupiah `json:"quick_cash,omitempty"`
+	// QRIS is "static" or "dynamic" for a QRIS method, "" otherwise.
+	QRIS string `json:"qris,omitempty"`
+	// Off keeps a method in the config but stops offering it.
+	Off bool `json:"off,omitempty"`
+	// MaxAmount caps one tender of this method (0: no cap). A larger tender
+	// needs a supervisor's PIN: a mistyped amount on a card or QRIS moves
+	// real money that is hard to get back.
+	MaxAmount Rupiah `json:"max_amount,omitempty"`
 }
 
-// DefaultMethods: cash with the quick buttons, and a bank EDC card.
+// DefaultQRISCap is the default cap of the QRIS methods: Bank Indonesia's
+// per-transaction limit for QRIS.
+const DefaultQRISCap Rupiah = 10_000_000
+
+// DefaultMethods: cash with the quick buttons, a bank EDC card, the shop's
+// static QRIS with the amount (offline too: the customer's phone pays, the
+// cashier checks the merchant's app) and dynamic QRIS through the payment
+// provider (online only).
 func DefaultMethods() []MethodSpec {
 	return []MethodSpec{
 		{Code: MethodCash, Name: "Tunai", Cash: true, Offline: true, QuickCash: []Rupiah{20000, 50000, 100000}},
 		{Code: MethodCard, Name: "Kartu (EDC)", Offline: true, EDC: true},
+		{Code: MethodQRISStatic, Name: "QRIS", Offline: true, QRIS: QRISStatic, MaxAmount: DefaultQRISCap},
+		{Code: MethodQRIS, Name: "QRIS Dinamis", Offline: false, QRIS: QRISDynamic, MaxAmount: DefaultQRISCap},
 	}
 }
 
@@ -43,7 +74,16 @@ type Payment struct {
 	Bank         string `json:"bank,omitempty"`
 	ApprovalCode string `json:"approval_code,omitempty"`
 	CardLast4    string `json:"card_last4,omitempty"`
-	Reference    string `json:"reference,omitempty"`
+	// Reference is the EDC slip's reference, or for QRIS the reference
+	// label in the code (static) or the till's attempt reference (dynamic).
+	Reference string `json:"reference,omitempty"`
+	// For QRIS: who confirmed the money arrived ("cashier" or "provider")
+	// and, for dynamic QRIS, the provider's charge.
+	Confirmation string `json:"confirmation,omitempty"`
+	ChargeID     string `json:"charge_id,omitempty"`
+	// ApprovedBy names the supervisor who approved a tender above its
+	// method's cap.
+	ApprovedBy string `json:"approved_by,omitempty"`
 }
 
 // Settlement is how a set of payments settles a total.

@@ -102,7 +102,7 @@ func TestSettleErrors(t *testing.T) {
 		{"card over total", 12550, []Payment{cardPay(13000)}, CodeInvalid, "noncash_over"},
 		{"two cards over total", 12550, []Payment{cardPay(10000), cardPay(3000)}, CodeInvalid, "noncash_over"},
 		{"card over total with cash", 12550, []Payment{cardPay(13000), cashPay(1000)}, CodeInvalid, "noncash_over"},
-		{"unknown method", 12500, []Payment{{Method: "qris", Amount: 12500}}, CodeInvalid, "unknown_method"},
+		{"unknown method", 12500, []Payment{{Method: "ovo", Amount: 12500}}, CodeInvalid, "unknown_method"},
 		{"zero amount", 12500, []Payment{cashPay(0), cashPay(12500)}, CodeInvalid, "bad_amount"},
 		{"negative amount", 12500, []Payment{cashPay(-100), cashPay(12600)}, CodeInvalid, "bad_amount"},
 		{"huge amount", 12500, []Payment{cashPay(maxRupiah + 1)}, CodeInvalid, "bad_amount"},

@@ -214,6 +214,15 @@ func SaleReceipt(s *Sale, cfg *Config, reprint bool) *Receipt {
 		if p.Bank != "" {
 			b.text("  " + p.Bank + " ****" + p.CardLast4 + " Appr " + p.ApprovalCode)
 		}
+		switch p.Confirmation {
+		case ConfirmedByCashier:
+			b.text(clip("  QRIS ref "+p.Reference+" (cek kasir)", b.w))
+			if cfg.QRISOnReceipt && b.r.QR == "" {
+				b.r.QR = staticQRISPayload(cfg, p)
+			}
+		case ConfirmedByProvider:
+			b.text(clip("  QRIS ID "+p.ChargeID, b.w))
+		}
 	}
 	if s.Change > 0 {
 		b.bpair("Kembali", s.Change.Plain())

@@ -48,6 +48,10 @@ type Sale struct {
 	// ClockBehind is set when the till's clock read earlier than its last
 	// record, so the time was held at that record's time.
 	ClockBehind bool `json:"clock_behind,omitempty"`
+	// Reconcile is set on a sale with a payment nobody but the cashier
+	// confirmed (static QRIS: the cashier checked the merchant's app), so
+	// head office matches it against the acquirer's settlement.
+	Reconcile bool `json:"reconcile,omitempty"`
 }
 
 // SaleLine is one line of a completed document.

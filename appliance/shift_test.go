@@ -7,6 +7,7 @@ import (
 
 func TestBuildShiftReport(t *testing.T) {
 	cfg := DefaultConfig()
+	cfg.Methods = cfg.Methods[:2] // cash and card
 	opened := time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC)
 	sh := &Shift{ID: 7, OpenedAt: opened, OpenedBy: "Sari", Float: 200000}
 	ppn := func(net Rupiah) []SaleLine { return []SaleLine{{TaxClass: "PPN", Net: net}} }
@@ -69,6 +70,7 @@ func TestBuildShiftReport(t *testing.T) {
 
 func TestBuildShiftReportEmpty(t *testing.T) {
 	cfg := DefaultConfig()
+	cfg.Methods = cfg.Methods[:2] // cash and card
 	sh := &Shift{ID: 1, Float: 150000}
 	r := BuildShiftReport("Z", sh, nil, nil, map[string]Rupiah{"cash": 150000, "card": 0}, &cfg, time.Now(), "Sari")
 	if r.Sales != 0 || r.Net != 0 || r.Diff != 0 || len(r.Methods) != 2 {
@@ -83,9 +85,10 @@ func TestBuildShiftReportEmpty(t *testing.T) {
 // the shift) still has its line, after the configured ones.
 func TestBuildShiftReportRetiredMethod(t *testing.T) {
 	cfg := DefaultConfig()
-	docs := []Sale{{Kind: DocSale, Total: 10000, Payments: []Payment{{Method: "qris", Amount: 10000}}}}
+	cfg.Methods = cfg.Methods[:2] // cash and card
+	docs := []Sale{{Kind: DocSale, Total: 10000, Payments: []Payment{{Method: "ovo", Amount: 10000}}}}
 	r := BuildShiftReport("X", &Shift{ID: 1}, docs, nil, nil, &cfg, time.Now(), "Sari")
-	if len(r.Methods) != 3 || r.Methods[2].Method != "qris" || r.Methods[2].Name != "qris" || r.Methods[2].Expected != 10000 {
+	if len(r.Methods) != 3 || r.Methods[2].Method != "ovo" || r.Methods[2].Name != "ovo" || r.Methods[2].Expected != 10000 {
 		t.Errorf("methods %+v", r.Methods)
 	}
 }

@@ -19,6 +19,10 @@ const (
 	RecShiftClose RecordKind = "shift_close"
 	RecNoSale     RecordKind = "no_sale" // drawer opened without a sale
 	RecDrawer     RecordKind = "drawer"  // a drawer opening its sensor saw, open to close
+	// RecQRISLate is money that arrived on a dynamic QRIS charge no sale
+	// took: paid after the till cancelled it or it expired, or for a cart
+	// that had changed. Head office reconciles it (refund or attach).
+	RecQRISLate RecordKind = "qris_late"
 )
 
 // Record is one business fact to commit. Exactly one of Sale, Shift (with
@@ -38,6 +42,11 @@ type Record struct {
 	Report *ShiftReport
 	Move   *CashMove
 	Drawer *DrawerOpening
+	// QRIS, when set, is the dynamic QRIS attempt this record settles: a
+	// sale it paid, or a qris_late record. The store writes it in the
+	// record's transaction, so the attempt can never say "unsettled" for a
+	// charge that a committed record accounts for.
+	QRIS *QRISAttempt
 
 	// CartID is the cart a sale completes. The store deletes that cart in
 	// the same transaction, so a sold cart can never come back after a
@@ -70,6 +79,15 @@ func (r *Record) Finalize(epoch string, seq int64) {
 	if r.Move != nil {
 		r.Move.Time = r.Time
 	}
+	if r.QRIS != nil {
+		r.QRIS.Updated = r.Time
+		if r.Kind == RecQRISLate {
+			r.QRIS.LateSeq = seq
+		} else if r.Sale != nil {
+			r.QRIS.Sale = r.Sale.Number
+		}
+		r.QRIS.Done = true
+	}
 }
 
 // Ref is what the journal names the record by: a receipt number or a shift.
@@ -81,6 +99,8 @@ func (r *Record) Ref() string {
 		return "shift-" + strconv.FormatInt(r.Shift.ID, 10)
 	case r.Move != nil:
 		return "shift-" + strconv.FormatInt(r.Move.ShiftID, 10)
+	case r.QRIS != nil:
+		return "qris-" + r.QRIS.Reference
 	}
 	return ""
 }
@@ -88,7 +108,7 @@ func (r *Record) Ref() string {
 // Topic is the uplink topic the record travels on: "sales" or "shift".
 func (r *Record) Topic() string {
 	switch r.Kind {
-	case RecSale, RecVoid, RecRefund:
+	case RecSale, RecVoid, RecRefund, RecQRISLate:
 		return "sales"
 	}
 	return "shift"
@@ -111,15 +131,20 @@ type OutboxMessage struct {
 	Report   *ShiftReport   `json:"report,omitempty"`
 	Move     *CashMove      `json:"cash_move,omitempty"`
 	Drawer   *DrawerOpening `json:"drawer,omitempty"`
+	QRIS     *QRISAttempt   `json:"qris,omitempty"` // for qris_late
 }
 
 // Body is the record as JSON, as the outbox and the journal keep it.
 func (r *Record) Body() ([]byte, error) {
-	return json.Marshal(OutboxMessage{
+	m := OutboxMessage{
 		Store: r.Store, Till: r.Till, Epoch: r.Epoch, Seq: r.Seq, Kind: r.Kind, Time: r.Time,
 		UserID: r.UserID, UserName: r.UserName, Reason: r.Reason,
 		Sale: r.Sale, Shift: r.Shift, Report: r.Report, Move: r.Move, Drawer: r.Drawer,
-	})
+	}
+	if r.Kind == RecQRISLate {
+		m.QRIS = r.QRIS // a sale carries its charge in its payment already
+	}
+	return json.Marshal(m)
 }
 
 // SyncState is how far the outbox is behind.

@@ -67,6 +67,8 @@ type Till struct {
 
 	lastTime    time.Time // newest record's time: the clock floor
 	clockBehind bool
+
+	qris *qrisLink // dynamic QRIS, nil when not set up
 }
 
 type session struct {

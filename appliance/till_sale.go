@@ -60,11 +60,22 @@ type pending struct {
 // nothing; if it is not the cart in progress, Pay refuses. An empty cartID
 // pays the cart in progress.
 func (t *Till) Pay(ctx context.Context, u User, cartID string, pays []Payment) (*SaleResult, error) {
+	return t.PayApproved(ctx, u, cartID, pays, "")
+}
+
+// PayApproved is Pay with a supervisor's PIN for tenders above their
+// method's cap (MethodSpec.MaxAmount); without one such a tender is
+// refused with CodeApproval. A tender of a static QRIS method is recorded
+// as confirmed by the cashier, with the cart as its reference, and the
+// sale is flagged for reconciliation. Dynamic QRIS is not paid here: the
+// till completes the sale itself when the provider says the charge is paid
+// (StartQRIS).
+func (t *Till) PayApproved(ctx context.Context, u User, cartID string, pays []Payment, approvalPIN string) (*SaleResult, error) {
 	if err := t.sellable(); err != nil {
 		return nil, err
 	}
 	t.mu.Lock()
-	res, after, err := t.pay(ctx, u, cartID, pays)
+	res, after, err := t.pay(ctx, u, cartID, pays, approvalPIN, nil)
 	t.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -73,7 +84,9 @@ func (t *Till) Pay(ctx context.Context, u User, cartID string, pays []Payment) (
 	return res, nil
 }
 
-func (t *Till) pay(ctx context.Context, u User, cartID string, pays []Payment) (*SaleResult, *pending, error) {
+// pay completes the cart. attempt is the dynamic QRIS attempt whose paid
+// charge is one of pays, or nil when the cashier pays. Callers hold t.mu.
+func (t *Till) pay(ctx context.Context, u User, cartID string, pays []Payment, approvalPIN string, attempt *QRISAttempt) (*SaleResult, *pending, error) {
 	c := t.cart
 	if cartID != "" && cartID != c.ID {
 		s, err := t.store.SaleByCart(ctx, cartID)
@@ -92,11 +105,32 @@ func (t *Till) pay(ctx context.Context, u User, cartID string, pays []Payment) (
 		return nil, nil, Errorm(CodeConflict, "cart_empty", nil, "pay an empty cart")
 	}
 	online := t.online()
-	hasCash := false
-	for _, p := range pays {
+	hasCash, reconcile := false, false
+	pays = append([]Payment(nil), pays...)
+	for i := range pays {
+		p := &pays[i]
+		if attempt == nil {
+			*p = clientPayment(*p)
+		}
 		spec, ok := t.cfg.Method(p.Method)
 		if !ok {
 			return nil, nil, Errorm(CodeInvalid, "unknown_method", []any{p.Method}, "method %q", p.Method)
+		}
+		if spec.Off && attempt == nil {
+			return nil, nil, Errorm(CodeConflict, "method_off", []any{spec.Name}, "method %s is off", p.Method)
+		}
+		switch spec.QRIS {
+		case QRISStatic:
+			p.Confirmation = ConfirmedByCashier
+			if strings.TrimSpace(p.Reference) == "" {
+				p.Reference = c.ID // the reference label of the code StaticQRIS showed
+			}
+			reconcile = true
+		case QRISDynamic:
+			if attempt == nil || p.ChargeID != attempt.ChargeID {
+				return nil, nil, Errorm(CodeConflict, "qris_unpaid", nil, "dynamic QRIS tender without a paid charge")
+			}
+			continue // the money has moved: being offline now changes nothing
 		}
 		if !spec.Offline && !online {
 			return nil, nil, Errorm(CodeConflict, "method_offline", []any{spec.Name}, "method %s needs a connection", p.Method)
@@ -106,6 +140,17 @@ func (t *Till) pay(ctx context.Context, u User, cartID string, pays []Payment) (
 	tot := c.Totals(&t.cfg)
 	if err := t.checkDiscounts(c, tot); err != nil {
 		return nil, nil, err
+	}
+	if attempt == nil {
+		by, err := t.approveCaps(ctx, u, pays, approvalPIN)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range pays {
+			if spec, _ := t.cfg.Method(pays[i].Method); spec.MaxAmount > 0 && pays[i].Amount > spec.MaxAmount {
+				pays[i].ApprovedBy = by
+			}
+		}
 	}
 	st, err := Settle(tot.Total, pays, &t.cfg)
 	if err != nil {
@@ -119,9 +164,10 @@ func (t *Till) pay(ctx context.Context, u User, cartID string, pays []Payment) (
 	sale.UserID, sale.UserName = u.ID, u.Name
 	sale.ShiftID = t.shift.ID
 	sale.CartID = c.ID
+	sale.Reconcile = reconcile
 	when, behind := t.stamp()
 	sale.ClockBehind = behind
-	rec := &Record{Kind: RecSale, Time: when, UserID: u.ID, UserName: u.Name, Sale: sale, CartID: c.ID}
+	rec := &Record{Kind: RecSale, Time: when, UserID: u.ID, UserName: u.Name, Sale: sale, CartID: c.ID, QRIS: attempt}
 	rec.Receipt = t.receiptOf(sale)
 	if err := t.commit(ctx, rec); err != nil {
 		return nil, nil, err
@@ -130,6 +176,28 @@ func (t *Till) pay(ctx context.Context, u User, cartID string, pays []Payment) (
 	t.showPaid(sale)
 	res := &SaleResult{Sale: sale, Due: st.Due}
 	return res, &pending{job: rec.PrintJob, drawer: hasCash}, nil
+}
+
+// approveCaps returns who approves the tenders above their method's cap:
+// "" when none is, else the supervisor (see approve). Callers hold t.mu.
+func (t *Till) approveCaps(ctx context.Context, u User, pays []Payment, pin string) (string, error) {
+	for _, p := range pays {
+		spec, _ := t.cfg.Method(p.Method)
+		if spec.MaxAmount <= 0 || p.Amount <= spec.MaxAmount {
+			continue
+		}
+		if pin == "" && !u.Supervisor() {
+			return "", Errorm(CodeApproval, "method_cap", []any{spec.Name, spec.MaxAmount.String()},
+				"%s tender %d above the cap %d", p.Method, p.Amount, spec.MaxAmount)
+		}
+		by, err := t.approve(ctx, u, pin)
+		if err != nil {
+			return "", err
+		}
+		t.log.Info("tender above cap approved", "method", p.Method, "amount", p.Amount, "by", by.ID)
+		return by.Name, nil
+	}
+	return "", nil
 }
 
 // afterCommit prints and opens the drawer. Callers must not hold t.mu.

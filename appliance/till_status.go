@@ -11,6 +11,8 @@ type Status struct {
 	Till    string `json:"till"`
 	Version string `json:"version"`
 	Online  bool   `json:"online"`
+	// QRIS says whether dynamic QRIS is offered now (set up and online).
+	QRIS bool `json:"qris"`
 	SyncState
 	OldestSeconds int64           `json:"oldest_unsynced_seconds"`
 	SyncLevel     string          `json:"sync_level"` // ok, amber, red
@@ -52,6 +54,7 @@ func (t *Till) Status(ctx context.Context) (Status, error) {
 	now := t.now()
 	st.Time = now
 	st.Online = t.online()
+	st.QRIS = t.QRISAvailable()
 	sync, err := t.store.SyncState(ctx)
 	if err != nil {
 		st.Database = "error"

@@ -90,6 +90,14 @@ func (db *DB) commit(ctx context.Context, rec *appliance.Record) error {
 		}
 		rec.PrintJob = j.ID
 	}
+	if rec.QRIS != nil {
+		// The attempt says which record settled its charge in the same
+		// transaction as that record, so the reconciler can never settle
+		// it a second time.
+		if err := putQRISAttempt(ctx, tx, rec.QRIS); err != nil {
+			return fmt.Errorf("settle QRIS attempt %s: %w", rec.QRIS.Reference, err)
+		}
+	}
 	if rec.CartID != "" {
 		// The sold cart goes in the same transaction, so that it can
 		// never come back after a restart and be sold twice.
@@ -132,6 +140,10 @@ func checkRecord(rec *appliance.Record) error {
 		if rec.Drawer == nil {
 			return appliance.Errorf(appliance.CodeInvalid, "commit %s: no drawer opening", rec.Kind)
 		}
+	case appliance.RecQRISLate:
+		if rec.QRIS == nil {
+			return appliance.Errorf(appliance.CodeInvalid, "commit %s: no QRIS attempt", rec.Kind)
+		}
 	case appliance.RecNoSale:
 	default:
 		return appliance.Errorf(appliance.CodeInvalid, "commit: unknown record kind %q", rec.Kind)
@@ -146,6 +158,7 @@ type recordSnapshot struct {
 	sale  appliance.Sale
 	shift appliance.Shift
 	move  appliance.CashMove
+	qris  appliance.QRISAttempt
 }
 
 func snapshot(rec *appliance.Record) *recordSnapshot {
@@ -158,6 +171,9 @@ func snapshot(rec *appliance.Record) *recordSnapshot {
 	}
 	if rec.Move != nil {
 		s.move = *rec.Move
+	}
+	if rec.QRIS != nil {
+		s.qris = *rec.QRIS
 	}
 	return s
 }
@@ -172,6 +188,9 @@ func (s *recordSnapshot) restore(rec *appliance.Record) {
 	}
 	if rec.Move != nil {
 		*rec.Move = s.move
+	}
+	if rec.QRIS != nil {
+		*rec.QRIS = s.qris
 	}
 }
 

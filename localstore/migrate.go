@@ -49,6 +49,29 @@ var migrations = []migration{
 		BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
 	`)},
 	{"sale guards: one sale per cart, one void per sale, void or refunds", migrateSaleGuards},
+	{"dynamic QRIS attempts", execSQL(`
+		-- One row per charge the till asked a QRIS provider for, written
+		-- before the provider is asked (so a crash cannot forget a charge)
+		-- and kept until the charge is settled: by a sale, by a qris_late
+		-- record, or closed past the time a late payment can come.
+		CREATE TABLE qris_attempts (
+			reference TEXT PRIMARY KEY, -- cart id and attempt number; the provider's idempotency key
+			cart_id   TEXT NOT NULL,
+			amount    INTEGER NOT NULL CHECK (amount > 0),
+			charge_id TEXT,             -- NULL until the provider answered
+			state     TEXT NOT NULL,    -- '' before the provider answered, then pending, paid, expired, cancelled
+			sale      TEXT,             -- receipt number of the sale it paid
+			late_seq  INTEGER,          -- seq of its qris_late record
+			done      INTEGER NOT NULL DEFAULT 0,
+			created   INTEGER NOT NULL,
+			updated   INTEGER NOT NULL,
+			doc       TEXT NOT NULL     -- the attempt as JSON
+		) STRICT;
+		CREATE INDEX qris_attempts_open ON qris_attempts(created) WHERE done = 0;
+		CREATE INDEX qris_attempts_cart ON qris_attempts(cart_id);
+		CREATE UNIQUE INDEX qris_attempts_charge ON qris_attempts(charge_id) WHERE charge_id IS NOT NULL;
+		CREATE INDEX qris_attempts_late ON qris_attempts(late_seq) WHERE late_seq IS NOT NULL;
+	`)},
 }
 
 func execSQL(stmts string) func(ctx context.Context, tx *sql.Tx) error {

@@ -142,7 +142,7 @@ func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		} else {
-			b, _ := json.Marshal(v)
+			b, _ := json.Marshal(customerOut(v))
 			if _, err := fmt.Fprintf(w, "event: customer\ndata: %s\n\n", b); err != nil {
 				return
 			}
@@ -154,5 +154,5 @@ func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) customer(w http.ResponseWriter, r *http.Request) {
 	v, _ := s.till.Customer()
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, http.StatusOK, customerOut(v))
 }

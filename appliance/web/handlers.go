@@ -61,7 +61,7 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) {
 		"time_zone": c.TimeZone, "zone": c.ZoneName(), "pkp": c.PKP,
 		"discount_limit_bp": c.DiscountLimitBP, "discount_limit": c.DiscountLimit,
 		"warn_unsynced": c.WarnUnsynced, "alarm_unsynced": c.AlarmUnsynced, "version": c.Version,
-		"demo_uplink": s.uplinkSwitch != nil,
+		"demo_uplink": s.uplinkSwitch != nil, "qris_on_receipt": c.QRISOnReceipt,
 	})
 }
 

@@ -155,14 +155,15 @@ func (s *Server) recall(w http.ResponseWriter, r *http.Request, u appliance.User
 
 func (s *Server) pay(w http.ResponseWriter, r *http.Request, u appliance.User) {
 	var req struct {
-		CartID   string              `json:"cart_id"`
-		Payments []appliance.Payment `json:"payments"`
+		CartID      string              `json:"cart_id"`
+		Payments    []appliance.Payment `json:"payments"`
+		ApprovalPIN string              `json:"approval_pin"`
 	}
 	if err := decode(r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.till.Pay(r.Context(), u, req.CartID, req.Payments)
+	res, err := s.till.PayApproved(r.Context(), u, req.CartID, req.Payments, req.ApprovalPIN)
 	status := http.StatusCreated
 	if res != nil && res.AlreadyPaid {
 		status = http.StatusOK

@@ -92,6 +92,12 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/carts/parked", s.auth(s.parked))
 	m.HandleFunc("POST /api/v1/carts/{id}/recall", s.auth(s.recall))
 	m.HandleFunc("POST /api/v1/cart/pay", s.auth(s.pay))
+	m.HandleFunc("POST /api/v1/cart/qris/static", s.auth(s.staticQRIS))
+	m.HandleFunc("DELETE /api/v1/cart/qris", s.auth(s.hideQRIS))
+	m.HandleFunc("POST /api/v1/cart/qris", s.auth(s.startQRIS))
+	m.HandleFunc("GET /api/v1/qris/late", s.auth(s.lateQRIS))
+	m.HandleFunc("GET /api/v1/qris/{ref}", s.auth(s.checkQRIS))
+	m.HandleFunc("POST /api/v1/qris/{ref}/cancel", s.auth(s.cancelQRIS))
 
 	m.HandleFunc("GET /api/v1/sales", s.auth(s.sales))
 	m.HandleFunc("GET /api/v1/sales/{number}", s.auth(s.sale))
@@ -203,6 +209,7 @@ var statusOf = map[appliance.Code]int{
 	appliance.CodeCatalogStale: http.StatusConflict,
 	appliance.CodeStoreFailed:  http.StatusServiceUnavailable,
 	appliance.CodeCorrupt:      http.StatusServiceUnavailable,
+	appliance.CodeUnreachable:  http.StatusBadGateway,
 	appliance.CodeInternal:     http.StatusInternalServerError,
 }
 

@@ -20,6 +20,7 @@ import (
 type server struct {
 	URL  string
 	Data string
+	Out  []string // what kasir printed before it served
 	stop func()
 }
 
@@ -40,18 +41,20 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 	}()
 	sc := bufio.NewScanner(pr)
 	var url string
+	var out []string
 	for sc.Scan() {
 		if a, ok := strings.CutPrefix(sc.Text(), "kasir: serving on "); ok {
 			url = a
 			break
 		}
+		out = append(out, sc.Text())
 	}
 	if url == "" {
 		cancel()
 		t.Fatalf("kasir did not start: %v", sc.Err())
 	}
 	go io.Copy(io.Discard, pr)
-	s := &server{URL: url, Data: data}
+	s := &server{URL: url, Data: data, Out: out}
 	var once sync.Once
 	s.stop = func() {
 		once.Do(func() {

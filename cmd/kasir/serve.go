@@ -16,7 +16,6 @@ import (
 	"github.com/kasirpos/kasir/appliance"
 	"github.com/kasirpos/kasir/appliance/demo"
 	"github.com/kasirpos/kasir/appliance/web"
-	"github.com/kasirpos/kasir/drivers/virtual"
 	"github.com/kasirpos/kasir/localstore"
 	"github.com/kasirpos/kasir/uplink"
 	"github.com/kasirpos/kasir/wire"
@@ -29,6 +28,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	provision := fs.String("provision", "", "provisioning file (kasir.json from `kasir-hq till add`): identity and the link to head office")
 	allow := fs.String("allow-host", "", "comma-separated host names the till answers to, besides IP addresses, localhost and its hostname")
+	devicesFile := fs.String("devices", "", "devices file (printer, drawer, display, scanners); overrides the provisioning file's devices")
+	qf := addQRISFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,6 +46,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("provisioning: %w", err)
 		}
 		prov = p
+	}
+	var devs *wire.Devices
+	if prov != nil {
+		devs = prov.Devices
+	}
+	if *devicesFile != "" {
+		d, err := wire.ReadDevices(*devicesFile)
+		if err != nil {
+			return fmt.Errorf("devices: %w", err)
+		}
+		devs = d
 	}
 	unlock, err := lockData(*data)
 	if err != nil {
@@ -67,7 +79,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("open database: %w", err)
 	default:
 		defer db.Close()
-		h, err := build(ctx, db, *data, *withDemo, prov, hosts, log, stdout)
+		h, err := build(ctx, db, *data, *withDemo, prov, devs, qf, hosts, log, stdout)
 		if err != nil {
 			return err
 		}
@@ -100,14 +112,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // build wires the till from its store, the virtual devices and, when
 // provisioned, its link to head office.
-func build(ctx context.Context, db *localstore.DB, data string, withDemo bool, prov *wire.Provision, hosts []string, log *slog.Logger, stdout io.Writer) (http.Handler, error) {
-	vp, err := virtual.NewPrinter(filepath.Join(data, "printer"), nil)
+func build(ctx context.Context, db *localstore.DB, data string, withDemo bool, prov *wire.Provision, devs *wire.Devices, qf *qrisFlags, hosts []string, log *slog.Logger, stdout io.Writer) (http.Handler, error) {
+	hw, err := openHardware(devs, data, log)
 	if err != nil {
 		return nil, err
 	}
-	printer := &receiptPrinter{vp}
-	drawer := &drawer{d: &virtual.Drawer{}}
-	opts := appliance.TillOptions{Store: db, Catalog: db, Printer: printer, Drawer: drawer, Log: log, Version: version}
+	opts := appliance.TillOptions{Store: db, Catalog: db, Printer: hw.printer, Drawer: hw.drawer, Log: log, Version: version,
+		OnCustomer: hw.showCustomer, ReceiptWidth: hw.width}
 	var up *uplink.Uplink
 	var till *appliance.Till
 	if prov != nil {
@@ -142,10 +153,15 @@ func build(ctx context.Context, db *localstore.DB, data string, withDemo bool, p
 			return nil, err
 		}
 	}
+	if err := qf.start(ctx, till, db, opts.Online, withDemo, log, stdout); err != nil {
+		return nil, err
+	}
 	if users, err := db.Users(ctx); err == nil && len(users) == 0 {
 		log.Warn("no users: add one with `kasir user add`, or start with --demo")
 	}
-	return web.New(web.Options{Till: till, Catalog: db, Paper: printer, Log: log, AllowedHosts: hosts, UplinkSwitch: uplinkSwitch, Health: func(ctx context.Context) error { _, err := db.SyncState(ctx); return err }}), nil
+	srv := web.New(web.Options{Till: till, Catalog: db, Paper: hw.paper, Log: log, AllowedHosts: hosts, UplinkSwitch: uplinkSwitch, Health: func(ctx context.Context) error { _, err := db.SyncState(ctx); return err }})
+	hw.start(ctx, till, srv)
+	return srv, nil
 }
 
 func seedDemo(ctx context.Context, db *localstore.DB, till *appliance.Till, log *slog.Logger, stdout io.Writer) error {
@@ -174,37 +190,4 @@ func seedDemo(ctx context.Context, db *localstore.DB, till *appliance.Till, log 
 		fmt.Fprintln(stdout, "kasir: demo mode: cashier PIN 1111, supervisor PIN 9999")
 	}
 	return nil
-}
-
-// receiptPrinter adapts the virtual printer to the till's Printer.
-type receiptPrinter struct{ p *virtual.Printer }
-
-func (r *receiptPrinter) Print(ctx context.Context, rc *appliance.Receipt) error {
-	return r.p.Print(ctx, rc.Title, rc.Text())
-}
-
-func (r *receiptPrinter) Status() appliance.DeviceStatus {
-	if err := r.p.Fault(); err != nil {
-		return appliance.DeviceStatus{Name: "virtual", State: appliance.DevicePaperOut, Detail: err.Error()}
-	}
-	return appliance.DeviceStatus{Name: "virtual", State: appliance.DeviceOK}
-}
-
-func (r *receiptPrinter) Printed(limit int) ([]appliance.PrintedReceipt, error) {
-	jobs, err := r.p.Jobs(limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]appliance.PrintedReceipt, len(jobs))
-	for i, j := range jobs {
-		out[i] = appliance.PrintedReceipt{ID: j.ID, Time: j.Time, Title: j.Title, Text: j.Text}
-	}
-	return out, nil
-}
-
-type drawer struct{ d *virtual.Drawer }
-
-func (d *drawer) Open(ctx context.Context) error { return d.d.Open(ctx) }
-func (d *drawer) Status() appliance.DeviceStatus {
-	return appliance.DeviceStatus{Name: "virtual", State: appliance.DeviceOK}
 }

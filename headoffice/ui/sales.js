@@ -8,6 +8,10 @@ if (!form.elements.day.value) {
   form.elements.day.value = new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);
 }
 
+// reconcile: a sale paid by static QRIS that only the cashier confirmed,
+// to match against the acquirer's settlement.
+const reconcile = r => !!(r.doc && r.doc.reconcile);
+
 async function load() {
   const q = new URLSearchParams();
   for (const k of ['store', 'till', 'day', 'kind']) if (form.elements[k].value) q.set(k, form.elements[k].value);
@@ -24,7 +28,8 @@ async function load() {
       el('div', {}, el('span', {class: 'muted'}, `${store} · ${s.n} dokumen`), el('b', {}, rupiah(s.net)))));
     document.getElementById('rows').replaceChildren(...(rows.length ? rows.map(r => el('tr', {},
       el('td', {}, r.time.slice(11, 19)), el('td', {}, r.store), el('td', {}, r.till),
-      el('td', {}, r.number), el('td', {class: r.kind === 'sale' ? '' : 'warn'}, KINDS[r.kind] || r.kind),
+      el('td', {}, r.number), el('td', {class: r.kind === 'sale' && !reconcile(r) ? '' : 'warn'},
+        (KINDS[r.kind] || r.kind) + (reconcile(r) ? ' · cek QRIS' : '')),
       el('td', {}, r.user || ''), el('td', {}, r.ref || ''),
       el('td', {class: 'num'}, rupiah(r.kind === 'sale' ? r.total : -r.total)))) :
       [el('tr', {}, el('td', {colspan: 8, class: 'muted'}, 'Tidak ada penjualan pada tanggal ini.'))]));

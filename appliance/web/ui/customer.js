@@ -1,13 +1,14 @@
 "use strict";
 // customer.js: the customer-facing screen. It follows GET
 // /api/v1/customer/events: the items as the cashier scans them with the
-// total, then what was paid and the change, and a greeting when idle.
+// total, the QRIS code while the customer pays by QRIS, then what was paid
+// and the change, and a greeting when idle.
 
 const Customer = (() => {
   const $ = (id) => document.getElementById(id);
 
   function show(which) {
-    for (const s of ["idle", "cart", "paid"]) $("cust-" + s).hidden = s !== which;
+    for (const s of ["idle", "cart", "paying", "paid"]) $("cust-" + s).hidden = s !== which;
   }
 
   function line(l) {
@@ -35,6 +36,14 @@ const Customer = (() => {
       $("cust-last").textContent = v.last ? v.last.name + "  " + Fmt.rp(v.last.net) : "";
       $("cust-total").textContent = Fmt.rp(v.total);
       show("cart");
+    } else if (v.state === "paying" && v.qr_svg) {
+      const qr = $("cust-qr");
+      if (qr.dataset.payload !== v.qr) {
+        qr.innerHTML = v.qr_svg; // drawn by the till from the payload: no outside markup
+        qr.dataset.payload = v.qr;
+      }
+      $("cust-qr-amount").textContent = Fmt.rp(v.qr_amount);
+      show("paying");
     } else if (v.state === "paid") {
       $("cust-paid-total").textContent = Fmt.rp(v.total);
       $("cust-paid-amount").textContent = Fmt.rp(v.paid);

@@ -19,10 +19,21 @@ const Pay = (() => {
   let keypadTarget = null;
   let note = null; // { text, kind } shown above the buttons, e.g. while checking a lost answer
   let f = {}; // the form's fields
+  // qr is the QRIS code on screen: { kind: "static"|"dynamic", method, code,
+  // attempt, problem, timer }. While it is up it replaces the method forms.
+  let qr = null;
 
   function methods() {
-    const m = (App.config && App.config.payment_methods) || [];
+    const m = ((App.config && App.config.payment_methods) || []).filter((x) => !x.off);
     return m.length ? m : defaultMethods;
+  }
+
+  // available says whether a method can be used now: methods that need a
+  // connection only while online, dynamic QRIS only when the till offers it.
+  function available(m) {
+    const st = Status.current;
+    if (m.qris === "dynamic") return !st || st.qris !== false;
+    return !st || st.online !== false || m.offline !== false;
   }
 
   function spec(code) {
@@ -81,14 +92,18 @@ const Pay = (() => {
     method = methods()[0].code;
     busy = false;
     note = null;
-    modal = UI.modal({ title: I18n.t("pay.title"), cls: "modal-fullscreen pay", id: "pay-screen", body: UI.el("div", { class: "pay-grid" }) });
+    qr = null;
+    modal = UI.modal({
+      title: I18n.t("pay.title"), cls: "modal-fullscreen pay", id: "pay-screen", body: UI.el("div", { class: "pay-grid" }),
+      onClose: () => leaveQR(),
+    });
     draw();
   }
 
   function draw() {
     const s = settle();
     const grid = modal.body.firstChild;
-    grid.replaceChildren(summary(s), entry(s), keypad());
+    grid.replaceChildren(summary(s), qr ? qrPanel() : entry(s), keypad());
   }
 
   function summary(s) {
@@ -121,13 +136,12 @@ const Pay = (() => {
   }
 
   function entry(s) {
-    const online = !Status.current || Status.current.online !== false;
     const tabs = UI.el("div", { class: "segmented pay-methods" }, methods().map((m) => UI.button(m.name, {
       class: "btn seg" + (m.code === method ? " seg-on" : ""), id: "pay-method-" + m.code, data: { method: m.code },
-      disabled: !online && m.offline === false, title: !online && m.offline === false ? I18n.t("pay.offline_only") : null,
-    }, () => { method = m.code; draw(); })));
+      disabled: !available(m), title: available(m) ? null : I18n.t(m.qris === "dynamic" ? "qris.unavailable" : "pay.offline_only"),
+    }, () => { method = m.code; note = null; draw(); })));
     const sp = spec(method);
-    const form = sp.cash || method === "cash" ? cashForm(sp, s) : sp.edc ? cardForm(s) : otherForm(s);
+    const form = sp.cash || method === "cash" ? cashForm(sp, s) : sp.edc ? cardForm(s) : sp.qris ? qrisForm(sp, s) : otherForm(s);
     return UI.el("div", { class: "pay-entry" }, tabs, form);
   }
 
@@ -167,6 +181,191 @@ const Pay = (() => {
     keypadTarget = f.other.input;
     return UI.el("div", { class: "pay-form" },
       UI.el("div", { class: "pay-row" }, f.other.root, UI.button(I18n.t("pay.add"), { class: "btn", id: "other-add" }, addOther)));
+  }
+
+  // ---- QRIS ------------------------------------------------------------------
+
+  function qrisForm(sp, s) {
+    f.qris = UI.amountField({ id: "qris-amount-input", label: I18n.t("pay.amount"), value: s.remaining });
+    keypadTarget = f.qris.input;
+    const dynamic = sp.qris === "dynamic";
+    return UI.el("div", { class: "pay-form" },
+      UI.el("div", { class: "pay-row" }, f.qris.root,
+        UI.button(I18n.t(dynamic ? "qris.create" : "qris.show"), { class: "btn btn-pay", id: "qris-show", disabled: !available(sp) || s.covered },
+          () => (dynamic ? startDynamic(sp) : showStatic(sp)))));
+  }
+
+  function qrisAmount() {
+    const a = f.qris.value();
+    if (!a) {
+      UI.toast(I18n.t("pay.amount_missing"), { kind: "error" });
+      return 0;
+    }
+    if (a > settle().remaining) {
+      UI.toast(I18n.t("pay.card_over"), { kind: "error" });
+      return 0;
+    }
+    return a;
+  }
+
+  function qrPanel() {
+    const c = qr.code;
+    const box = UI.el("div", { class: "qris-code", id: "qris-code", data: { payload: c.payload, amount: String(c.amount) } });
+    box.innerHTML = c.svg; // drawn by the till from the payload: no outside markup
+    const rows = [
+      UI.el("div", { class: "pay-label", text: I18n.t("qris.scan") }),
+      box,
+      UI.el("div", { class: "qris-amount", id: "qris-amount", text: Fmt.rp(c.amount) }),
+      UI.el("div", { class: "qris-meta", text: [c.merchant, I18n.t("qris.ref") + " " + c.reference].filter(Boolean).join(" · ") }),
+    ];
+    let buttons;
+    if (qr.kind === "static") {
+      rows.push(UI.el("div", { class: "notice notice-info", text: I18n.t("qris.static_hint", Fmt.rp(c.amount)) }));
+      buttons = [
+        UI.button(I18n.t("qris.back"), { class: "btn", id: "qris-back" }, () => { leaveQR(); draw(); }),
+        UI.button(I18n.t("qris.confirm"), { class: "btn btn-pay", id: "qris-confirm" }, confirmStatic),
+      ];
+    } else {
+      rows.push(UI.el("div", { class: "qris-state", id: "qris-state", text: waitingText() }));
+      if (qr.problem) rows.push(UI.el("div", { class: "notice notice-error", id: "qris-problem", role: "alert", text: qr.problem }));
+      buttons = [UI.button(I18n.t("qris.cancel"), { class: "btn", id: "qris-cancel" }, () => cancelDynamic())];
+    }
+    return UI.el("div", { class: "pay-entry qris-panel", id: "qris-panel" }, rows, UI.el("div", { class: "pay-buttons" }, buttons));
+  }
+
+  function waitingText() {
+    const exp = qr && qr.attempt && Date.parse(qr.attempt.expires_at);
+    if (!exp) return I18n.t("qris.waiting", "");
+    const left = Math.max(0, Math.round((exp - Date.now()) / 1000));
+    return I18n.t("qris.waiting", Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0"));
+  }
+
+  async function showStatic(sp) {
+    const amount = qrisAmount();
+    if (!amount || busy) return;
+    setBusy(true);
+    try {
+      const res = await Api.post("/cart/qris/static", { cart_id: cart.id, method: sp.code, amount });
+      qr = { kind: "static", method: sp.code, code: res.code };
+      note = null;
+    } catch (err) {
+      note = { text: err.message, kind: "error" };
+    } finally {
+      setBusy(false);
+    }
+    draw();
+  }
+
+  function confirmStatic() {
+    const c = qr.code;
+    tenders.push({ method: qr.method, amount: c.amount, reference: c.reference });
+    qr = null; // the sale takes the customer screen from here
+    if (settle().covered) complete();
+    else draw();
+  }
+
+  // leaveQR takes the code down without paying: a static code leaves the
+  // customer screen, a dynamic charge is cancelled.
+  function leaveQR() {
+    if (!qr) return;
+    const q = qr;
+    qr = null;
+    clearTimeout(q.timer);
+    if (q.kind === "static") Api.del("/cart/qris").catch(() => {});
+    else Api.post("/qris/" + encodeURIComponent(q.attempt.reference) + "/cancel", {}).catch(() => {});
+  }
+
+  async function startDynamic(sp) {
+    const amount = qrisAmount();
+    if (!amount || busy) return;
+    setBusy(true);
+    let res = null;
+    try {
+      res = await Api.approved("POST", "/cart/qris", { cart_id: cart.id, method: sp.code, amount, payments: tenders });
+      note = null;
+    } catch (err) {
+      // The provider did not answer or refused: the cashier hears why and
+      // picks another method; nothing is charged twice.
+      note = { text: err.message, kind: "error" };
+    } finally {
+      setBusy(false);
+    }
+    if (res) followDynamic(sp.code, res);
+    else draw();
+  }
+
+  // followDynamic shows a dynamic charge and polls it until it is paid,
+  // closed or cancelled.
+  function followDynamic(code, res) {
+    if (res.sale) {
+      qr = null;
+      finish(res.sale);
+      return;
+    }
+    const a = res.attempt;
+    if (!res.code || a.state !== "pending") {
+      qr = null;
+      note = { text: res.problem || I18n.t(a.state === "expired" ? "qris.expired" : "qris.cancelled"), kind: "error" };
+      draw();
+      return;
+    }
+    const prev = qr;
+    qr = { kind: "dynamic", method: code, code: res.code, attempt: a, problem: res.problem || "" };
+    if (prev) clearTimeout(prev.timer);
+    draw();
+    schedulePoll();
+  }
+
+  function schedulePoll() {
+    const q = qr;
+    q.timer = setTimeout(async () => {
+      if (qr !== q || modal.closed) return;
+      const exp = Date.parse(q.attempt.expires_at);
+      let res;
+      try {
+        res = await Api.get("/qris/" + encodeURIComponent(q.attempt.reference));
+      } catch (err) {
+        res = null;
+        q.problem = err.message;
+      }
+      if (qr !== q) return;
+      if (res) {
+        followDynamic(q.method, res);
+        return;
+      }
+      // No answer from the till itself: past the code's time, give it up.
+      if (exp && Date.now() > exp + 5000) {
+        cancelDynamic();
+        return;
+      }
+      const st = document.getElementById("qris-state");
+      if (st) st.textContent = waitingText();
+      draw();
+      schedulePoll();
+    }, 2000);
+  }
+
+  async function cancelDynamic() {
+    if (!qr || qr.kind !== "dynamic") return;
+    const q = qr;
+    clearTimeout(q.timer);
+    setBusy(true);
+    let res = null;
+    try {
+      res = await Api.post("/qris/" + encodeURIComponent(q.attempt.reference) + "/cancel", {});
+    } catch (err) {
+      note = { text: err.message, kind: "error" };
+    } finally {
+      setBusy(false);
+    }
+    qr = null;
+    if (res && res.sale) {
+      // The customer paid before the cancel arrived: the payment is taken.
+      finish(res.sale);
+      return;
+    }
+    if (res) note = { text: res.problem || I18n.t("qris.cancelled"), kind: res.problem ? "error" : "info" };
+    draw();
   }
 
   function keypad() {

@@ -4,6 +4,7 @@
 
 const Sales = (() => {
   let docs = [];
+  let late = []; // QRIS money no sale took, for a supervisor to reconcile
   let modal = null;
   let current = null;
 
@@ -20,7 +21,7 @@ const Sales = (() => {
     });
     modal = UI.modal({
       title: I18n.t("sales.title"), cls: "modal-fullscreen", id: "sales",
-      body: UI.el("div", { class: "sales-grid" }, UI.el("div", { class: "sales-side" }, search, list), detail),
+      body: UI.el("div", { class: "sales-grid" }, UI.el("div", { class: "sales-side" }, search, UI.el("div", { id: "qris-late" }), list), detail),
       onClose: () => { modal = null; current = null; },
     });
     await reload();
@@ -29,7 +30,21 @@ const Sales = (() => {
   async function reload() {
     const data = await UI.run(() => Api.get("/sales?limit=200"));
     docs = (data && data.sales) || [];
+    // Only a supervisor may see it; for a cashier the till answers 403.
+    late = await Api.get("/qris/late?limit=20").then((d) => (d && d.late) || [], () => []);
+    renderLate();
     renderList();
+  }
+
+  function renderLate() {
+    const box = modal && UI.$("#qris-late");
+    if (!box) return;
+    const tz = (App.config || {}).time_zone;
+    box.replaceChildren(...(late.length ? [UI.el("div", { class: "notice notice-error" },
+      UI.el("strong", { text: I18n.t("qris.late_title", late.length) }),
+      UI.el("ul", { class: "qris-late" }, late.map((a) => UI.el("li", {
+        text: Fmt.rp(a.amount) + " · " + (a.charge_id || a.reference) + " · " + Fmt.dateTime(a.paid_at || a.updated, tz),
+      }))))] : []));
   }
 
   function matches(q) {
