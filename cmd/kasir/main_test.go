@@ -22,6 +22,14 @@ type server struct {
 	Data string
 	Out  []string // what kasir printed before it served
 	stop func()
+	log  *lockedWriter
+}
+
+// Log is what kasir has logged so far (at --log-level warn).
+func (s *server) Log() string {
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	return s.log.w.(*bytes.Buffer).String()
 }
 
 func startServer(t *testing.T, data string, extra ...string) *server {
@@ -32,10 +40,11 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	var stderr bytes.Buffer
+	logw := &lockedWriter{w: &stderr}
 	done := make(chan error, 1)
 	args := append([]string{"serve", "--demo", "--data", data, "--http", "127.0.0.1:0", "--log-level", "warn"}, extra...)
 	go func() {
-		err := run(ctx, args, pw, &lockedWriter{w: &stderr})
+		err := run(ctx, args, pw, logw)
 		pw.CloseWithError(fmt.Errorf("kasir exited: %v", err))
 		done <- err
 	}()
@@ -54,7 +63,7 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 		t.Fatalf("kasir did not start: %v", sc.Err())
 	}
 	go io.Copy(io.Discard, pr)
-	s := &server{URL: url, Data: data, Out: out}
+	s := &server{URL: url, Data: data, Out: out, log: logw}
 	var once sync.Once
 	s.stop = func() {
 		once.Do(func() {
