@@ -9,12 +9,12 @@ import (
 	"image/png"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/kasirpos/kasir/qrcode/zbar"
 )
 
 // slowMul multiplies in GF(2^8) the long way: carry-less multiplication,
@@ -516,51 +516,6 @@ func maxChars(m mode, v int, level Level) int {
 	return avail / 8
 }
 
-// The round-trip tests decode with zbarimg from Debian's zbar-tools, an
-// independent decoder. `make deps` installs it; as root the test installs it
-// itself, and otherwise it fails rather than skip.
-var (
-	zbarOnce sync.Once
-	zbarPath string
-	zbarErr  error
-)
-
-func zbarimg(t *testing.T) string {
-	t.Helper()
-	zbarOnce.Do(func() { zbarPath, zbarErr = findZbarimg() })
-	if zbarErr != nil {
-		t.Fatal(zbarErr)
-	}
-	return zbarPath
-}
-
-func findZbarimg() (string, error) {
-	if p, err := exec.LookPath("zbarimg"); err == nil {
-		return p, nil
-	}
-	if os.Geteuid() != 0 {
-		return "", errors.New("zbarimg not found, and installing it needs root: apt-get install -y zbar-tools (or make deps)")
-	}
-	apt := func(args ...string) error {
-		cmd := exec.Command("apt-get", args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("apt-get %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return nil
-	}
-	if err := apt("install", "-y", "-qq", "zbar-tools"); err != nil {
-		// The package lists may be missing or stale; refresh them once.
-		if err := apt("update", "-qq"); err != nil {
-			return "", err
-		}
-		if err := apt("install", "-y", "-qq", "zbar-tools"); err != nil {
-			return "", err
-		}
-	}
-	return exec.LookPath("zbarimg")
-}
-
 type sample struct {
 	name  string
 	data  string
@@ -568,33 +523,11 @@ type sample struct {
 	want  int // version Encode must pick; 0 for any
 }
 
-// decode runs zbarimg on the files, QR codes only, and returns what it
-// printed, one line per symbol.
-func decode(zbar string, files ...string) (string, error) {
-	args := append([]string{"-q", "--raw", "-Sdisable", "-Sqrcode.enable"}, files...)
-	var stderr bytes.Buffer
-	cmd := exec.Command(zbar, args...)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		// zbarimg also complains when there is no D-Bus, as in containers;
-		// that is noise.
-		var msg []string
-		for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
-			if !strings.HasPrefix(line, "Connection ") {
-				msg = append(msg, line)
-			}
-		}
-		return string(out), fmt.Errorf("%v: %s", err, strings.Join(msg, "\n"))
-	}
-	return string(out), nil
-}
-
 // roundTrip encodes each sample, writes it as a PNG and has zbarimg decode
 // them all in one run; only when that disagrees does it decode them one by
 // one to say which failed.
 func roundTrip(t *testing.T, samples []sample) {
-	zbar := zbarimg(t)
+	zbarPath := zbar.Path(t)
 	dir := t.TempDir()
 	files := make([]string, len(samples))
 	codes := make([]*Code, len(samples))
@@ -618,13 +551,13 @@ func roundTrip(t *testing.T, samples []sample) {
 		codes[i] = c
 		want.WriteString(s.data + "\n")
 	}
-	got, err := decode(zbar, files...)
+	got, err := zbar.Decode(zbarPath, files...)
 	if err == nil && got == want.String() {
 		return
 	}
 	t.Logf("zbarimg on all %d: %v", len(files), err)
 	for i, s := range samples {
-		got, err := decode(zbar, files[i])
+		got, err := zbar.Decode(zbarPath, files[i])
 		if got != s.data+"\n" {
 			c := codes[i]
 			t.Errorf("%s (version %d-%s, mask %d): zbarimg = %q, %v\nwant %q", s.name, c.Version, c.Level, c.Mask, got, err, s.data)

@@ -292,6 +292,10 @@ func (h *hardware) runDisplay(ctx context.Context, dd *wire.DisplayDevice, proto
 					show(func(d *display.Display) error { return d.Item(v.Last.Name, v.Last.Net.String()) })
 					totalTimer = time.After(totalAfter)
 				}
+			case appliance.CustomerPaying:
+				// The customer scans the code on the screen; the pole says
+				// how much it is for.
+				show(func(d *display.Display) error { return d.Item("BAYAR DENGAN QRIS", v.QRAmount.String()) })
 			case appliance.CustomerPaid:
 				show(func(d *display.Display) error { return d.Paid(v.Paid.String(), v.Change.String()) })
 			default:

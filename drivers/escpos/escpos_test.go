@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/kasirpos/kasir/qrcode/zbar"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -365,9 +370,49 @@ func TestBarcodeBytes(t *testing.T) {
 }
 
 func TestQRNeedsNativeCommand(t *testing.T) {
-	_, err := Render(Doc{QR: "x"}, Presets["generic-58"])
-	if !errors.Is(err, ErrNoNativeQR) {
+	e := NewEncoder(&bytes.Buffer{}, Presets["generic-58"])
+	e.QR("x")
+	if err := e.Flush(); !errors.Is(err, ErrNoNativeQR) {
 		t.Fatalf("got %v, want ErrNoNativeQR", err)
+	}
+}
+
+// A printer without a QR command gets the code as a raster image that fits
+// its paper, and what it would print scans back to the payload.
+func TestQRRasterFallback(t *testing.T) {
+	payload := "00020101021226610014ID.CO.QRIS.WWW01189360091100000000000215ID10200000000010303UMI51440014ID.CO.QRIS.WWW0215ID20200000000010303UMI5204541153033605405125005802ID5910TOKO KASIR6007JAKARTA62210509S001-T01-0007S001-T016304"
+	for _, name := range []string{"generic-58", "xprinter-xp-58"} {
+		p := Presets[name]
+		b, err := Render(Doc{Lines: []Line{{Text: "QRIS"}}, QR: payload, Cut: true}, p)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		paper, err := Decode(b, p)
+		if err != nil {
+			t.Fatalf("%s: decode: %v", name, err)
+		}
+		if len(paper.Rasters) != 1 || len(paper.QRs) != 0 {
+			t.Fatalf("%s: %d rasters, %d native QR codes", name, len(paper.Rasters), len(paper.QRs))
+		}
+		r := paper.Rasters[0]
+		if r.Width > p.dots() {
+			t.Fatalf("%s: raster %d dots wide on %d-dot paper", name, r.Width, p.dots())
+		}
+		img := image.NewGray(image.Rect(0, 0, r.Width, r.Height))
+		for y, row := range r.Dots {
+			for x, black := range row {
+				if !black {
+					img.SetGray(x, y, color.Gray{Y: 255})
+				}
+			}
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		if got := zbar.DecodePNG(t, buf.Bytes()); got != payload {
+			t.Fatalf("%s: scanned %q, want %q", name, got, payload)
+		}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/kasirpos/kasir/qrcode"
 )
 
 // Line is one printed line. A Big line is double width and height, so it
@@ -89,7 +91,11 @@ func Render(d Doc, p Profile) ([]byte, error) {
 			}
 		}
 		if d.QR != "" {
-			e.QR(d.QR)
+			if p.NativeQR {
+				e.QR(d.QR)
+			} else {
+				rasterQR(e, d.QR, p)
+			}
 		}
 		e.Align(Left)
 	}
@@ -103,4 +109,22 @@ func Render(d Doc, p Profile) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// rasterQR draws a QR code as a raster image, for printers without a QR
+// command of their own: error correction M, a four-module quiet zone, and
+// the largest whole dot size up to 6 that fits the paper.
+func rasterQR(e *Encoder, data string, p Profile) {
+	c, err := qrcode.Encode(data, qrcode.M)
+	if err != nil {
+		e.fail(fmt.Errorf("%w: %w", ErrBarcodeData, err))
+		return
+	}
+	const quiet = 4
+	scale := min(6, p.dots()/(c.Size+2*quiet))
+	if scale < 1 {
+		e.fail(fmt.Errorf("%w: a QR code of %d modules does not fit %d dots", ErrBarcodeData, c.Size, p.dots()))
+		return
+	}
+	e.Raster(c.Bitmap(1, quiet), scale)
 }
