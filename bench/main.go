@@ -35,6 +35,7 @@ func main() {
 	flag.IntVar(&drainSales, "drain", 50000, "queued sales to drain through Mosquitto to head office (0 skips)")
 	flag.IntVar(&pgIngestSales, "pg-ingest", 20000, "sales head office ingests into PostgreSQL, with one and with three workers (0 skips)")
 	flag.StringVar(&childApply, "child-apply", "", "internal: run as the catalog-apply child")
+	flag.StringVar(&only, "only", "", "run one part only: sales, catalog, print, serve, apply, drain, pg")
 	flag.Parse()
 	if childApply != "" {
 		if err := runChildApply(childApply); err != nil {
@@ -49,6 +50,11 @@ func main() {
 	}
 }
 
+// only names the one part of the bench to run; empty runs all.
+var only string
+
+func part(name string) bool { return only == "" || only == name }
+
 func run(nSales, nProducts int, bin string, out io.Writer) error {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "kasir-bench-")
@@ -59,24 +65,45 @@ func run(nSales, nProducts int, bin string, out io.Writer) error {
 	fmt.Fprintf(out, "kasir bench: %d sales, %d-product catalog, data in %s\n\n", nSales, nProducts, tmp)
 	fmt.Fprintf(out, "%-44s %12s %12s   %-34s %12s %12s %8s\n", "figure", "p50", "p99", "baseline (same run)", "p50", "p99", "ratio")
 
-	if err := benchSales(ctx, filepath.Join(tmp, "sales"), nSales, out); err != nil {
-		return fmt.Errorf("sales: %w", err)
+	type step struct {
+		name string
+		run  func() error
 	}
 	big := filepath.Join(tmp, "big")
-	if err := benchCatalog(ctx, big, nProducts, out); err != nil {
-		return fmt.Errorf("catalog: %w", err)
+	steps := []step{
+		{"sales", func() error { return benchSales(ctx, filepath.Join(tmp, "sales"), nSales, out) }},
+		{"catalog", func() error { return benchCatalog(ctx, big, nProducts, out) }},
+		{"print", func() error {
+			for _, baud := range []int{9600, 115200} {
+				n := 10
+				if baud > 9600 {
+					n = 40
+				}
+				if err := benchPrint(ctx, filepath.Join(tmp, fmt.Sprint("print", baud)), baud, n, out); err != nil {
+					return fmt.Errorf("%d baud: %w", baud, err)
+				}
+			}
+			return nil
+		}},
+		{"serve", func() error {
+			if only == "serve" { // serve starts on the catalog's database
+				if err := benchCatalog(ctx, big, nProducts, io.Discard); err != nil {
+					return err
+				}
+			}
+			return benchServe(ctx, bin, big, filepath.Join(tmp, "empty"), out)
+		}},
+		{"apply", func() error { return benchCatalogApply(ctx, filepath.Join(tmp, "apply"), nProducts, out) }},
+		{"drain", func() error { return benchDrain(ctx, filepath.Join(tmp, "drain"), drainSales, out) }},
+		{"pg", func() error { return benchPGIngest(ctx, filepath.Join(tmp, "pg"), pgIngestSales, out) }},
 	}
-	if err := benchServe(ctx, bin, big, filepath.Join(tmp, "empty"), out); err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	if err := benchCatalogApply(ctx, filepath.Join(tmp, "apply"), nProducts, out); err != nil {
-		return fmt.Errorf("catalog apply: %w", err)
-	}
-	if err := benchDrain(ctx, filepath.Join(tmp, "drain"), drainSales, out); err != nil {
-		return fmt.Errorf("drain: %w", err)
-	}
-	if err := benchPGIngest(ctx, filepath.Join(tmp, "pg"), pgIngestSales, out); err != nil {
-		return fmt.Errorf("pg ingest: %w", err)
+	for _, st := range steps {
+		if !part(st.name) {
+			continue
+		}
+		if err := st.run(); err != nil {
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
 	}
 	return nil
 }
