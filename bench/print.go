@@ -119,4 +119,3 @@ func (p *benchPrinter) Print(ctx context.Context, r *appliance.Receipt) error {
 func (p *benchPrinter) Status() appliance.DeviceStatus {
 	return appliance.DeviceStatus{State: appliance.DeviceOK}
 }
-
