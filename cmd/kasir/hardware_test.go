@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/creack/pty"
 	"github.com/kasirpos/kasir/drivers/display"
 	"github.com/kasirpos/kasir/drivers/escpos"
@@ -237,4 +238,55 @@ func TestTillOnEmulatedHardware(t *testing.T) {
 		t.Fatal(err)
 	}
 	jobWith(before+1, out.Number)
+}
+
+// A code from a serial scanner rings up on the till screen in the browser,
+// as if the cashier had scanned it into the wedge field.
+func TestSerialScannerInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: run without -short (make test)")
+	}
+	scanMaster, scanPath := serialPTY(t)
+	b, _ := json.Marshal(wire.Devices{Scanners: []wire.ScannerDevice{{Path: scanPath}}})
+	devFile := filepath.Join(t.TempDir(), "devices.json")
+	if err := os.WriteFile(devFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, "", "--devices", devFile)
+	api := newClient(t, s.URL)
+	api.login("9999")
+	openShift(api, 1000)
+	ps := barcodes(t, api, 1)
+
+	ctx := browser(t, 1024, 600)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	login := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(s.URL + "/"),
+		chromedp.WaitVisible(css(`#pin-pad`)),
+	}
+	for range 4 {
+		login = append(login, chromedp.Click(css(`#pin-pad button[data-digit="1"]`)))
+	}
+	login = append(login, chromedp.Click(css(`#pin-ok`)), chromedp.WaitVisible(css(`#scan`)))
+	if err := chromedp.Do(ctx, login...); err != nil {
+		screenshot(t, ctx, "serial-scan-login")
+		t.Fatalf("login: %v", err)
+	}
+	// The screen listens once its event stream is open; the status strip
+	// shows the first status it brought.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector('#status-strip .st-shift')`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("status strip: %v", err)
+	}
+	if _, err := scanMaster.Write([]byte(ps[0].Barcodes[0] + "\r")); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(css(`#cart-lines .cart-line`))); err != nil {
+		screenshot(t, ctx, "serial-scan")
+		t.Fatalf("the scanned code did not ring up: %v", err)
+	}
+	var cv cartView
+	api.must(200, "GET", "/api/v1/cart", nil, &cv)
+	if len(cv.Lines) != 1 || cv.Lines[0].SKU != ps[0].SKU {
+		t.Fatalf("cart %+v, want one %s", cv, ps[0].SKU)
+	}
 }
