@@ -10,14 +10,13 @@ import (
 	"time"
 )
 
-// events streams the till's status as server-sent events, so the status
-// strip goes from online to offline (and the backlog moves) as it happens.
-// A status is sent when it changes, and at least every heartbeat.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+// startStream answers a request with a server-sent event stream; it fails
+// the request when the connection cannot stream.
+func startStream(w http.ResponseWriter) (http.Flusher, bool) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
+		return nil, false
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -25,6 +24,17 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, "retry: 2000\n\n")
 	fl.Flush()
+	return fl, true
+}
+
+// events streams the till's status as server-sent events, so the status
+// strip goes from online to offline (and the backlog moves) as it happens.
+// A status is sent when it changes, and at least every heartbeat.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	fl, ok := startStream(w)
+	if !ok {
+		return
+	}
 
 	const heartbeat = 10 * time.Second
 	tick := time.NewTicker(s.eventEvery)
@@ -118,16 +128,10 @@ func (h *scanHub) publish(code string) int {
 // customerEvents streams what the customer sees, for the customer-facing
 // screen: the view at once, then each change.
 func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request) {
-	fl, ok := w.(http.Flusher)
+	fl, ok := startStream(w)
 	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, "retry: 2000\n\n")
 	var seq int64 = -1
 	for {
 		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
