@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/creack/pty"
 	"github.com/kasirpos/kasir/drivers/display"
 	"github.com/kasirpos/kasir/drivers/escpos"
 	"github.com/kasirpos/kasir/drivers/escpos/escpostest"
+	"github.com/kasirpos/kasir/internal/ptytest"
 	"github.com/kasirpos/kasir/wire"
 )
 
@@ -24,11 +24,7 @@ import (
 // opens the slave by its path, the test plays the device on the master.
 func serialPTY(t *testing.T) (master *os.File, path string) {
 	t.Helper()
-	m, s, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close(); m.Close() })
+	m, s := ptytest.Open(t)
 	return m, s.Name()
 }
 

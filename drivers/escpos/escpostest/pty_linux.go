@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/kasirpos/kasir/drivers/escpos"
+	"github.com/kasirpos/kasir/internal/ptytest"
 )
 
 // ptyPlug is the pseudo-terminal the printer is plugged into.
@@ -49,7 +50,7 @@ func (e *Printer) Plug() error {
 		slave.Close()
 		return err
 	}
-	if err := makeRaw(slave); err != nil {
+	if err := ptytest.Raw(slave); err != nil {
 		master.Close()
 		slave.Close()
 		return err
@@ -108,36 +109,4 @@ func pollable(f *os.File) (*os.File, error) {
 		return nil, fmt.Errorf("escpostest: pty: %w", err)
 	}
 	return os.NewFile(uintptr(fd), f.Name()), nil
-}
-
-// makeRaw turns off the line discipline's editing (cfmakeraw): without it
-// the kernel would turn LF into CR LF and swallow control bytes on their way
-// from a driver that opens the slave as a plain file.
-func makeRaw(f *os.File) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ierr error
-	err = rc.Control(func(fd uintptr) {
-		t, err := unix.IoctlGetTermios(int(fd), unix.TCGETS)
-		if err != nil {
-			ierr = err
-			return
-		}
-		t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON | unix.IXOFF
-		t.Oflag &^= unix.OPOST
-		t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-		t.Cflag &^= unix.CSIZE | unix.PARENB
-		t.Cflag |= unix.CS8
-		t.Cc[unix.VMIN], t.Cc[unix.VTIME] = 1, 0
-		ierr = unix.IoctlSetTermios(int(fd), unix.TCSETS, t)
-	})
-	if err == nil {
-		err = ierr
-	}
-	if err != nil {
-		return fmt.Errorf("escpostest: raw mode: %w", err)
-	}
-	return nil
 }
