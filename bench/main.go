@@ -118,29 +118,11 @@ func (nop) Status() appliance.DeviceStatus                  { return appliance.D
 // inserts the same outbox bytes into a bare SQLite table with the same
 // durability (WAL, synchronous=FULL, one transaction each).
 func benchSales(ctx context.Context, dir string, n int, out io.Writer) error {
-	db, err := localstore.Open(ctx, dir, slog.New(slog.DiscardHandler))
+	till, u, codes, done, err := benchTill(ctx, dir, nop{}, 0)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	ps := demo.Products()
-	if err := db.ReplaceCatalog(ctx, appliance.CatalogInfo{Version: demo.Version, LoadedAt: time.Now(), Source: "demo"}, ps); err != nil {
-		return err
-	}
-	till, err := appliance.NewTill(ctx, appliance.TillOptions{Store: db, Catalog: db, Printer: nop{}, Drawer: nop{}})
-	if err != nil {
-		return err
-	}
-	u := appliance.User{ID: "b", Name: "Bench", Role: appliance.RoleCashier}
-	if _, err := till.OpenShift(ctx, u, 0); err != nil {
-		return err
-	}
-	var codes []string
-	for _, p := range ps {
-		if len(p.Barcodes) > 0 && !p.Weighed && len(p.Barcodes[0]) == 13 {
-			codes = append(codes, p.Barcodes[0])
-		}
-	}
+	defer done()
 	rng := rand.New(rand.NewPCG(1, 2))
 	var whole, pay []time.Duration
 	var bodyLen int
@@ -494,6 +476,38 @@ func scale(ds []time.Duration, k int) []time.Duration {
 		out[i] = d * time.Duration(k)
 	}
 	return out
+}
+
+// benchTill opens a store in dir with the demo catalog and a till on it
+// with its shift open, and returns the EAN-13 codes to scan.
+func benchTill(ctx context.Context, dir string, p appliance.Printer, width int) (*appliance.Till, appliance.User, []string, func(), error) {
+	u := appliance.User{ID: "b", Name: "Bench", Role: appliance.RoleCashier}
+	db, err := localstore.Open(ctx, dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, u, nil, nil, err
+	}
+	fail := func(err error) (*appliance.Till, appliance.User, []string, func(), error) {
+		db.Close()
+		return nil, u, nil, nil, err
+	}
+	ps := demo.Products()
+	if err := db.ReplaceCatalog(ctx, appliance.CatalogInfo{Version: demo.Version, LoadedAt: time.Now(), Source: "demo"}, ps); err != nil {
+		return fail(err)
+	}
+	till, err := appliance.NewTill(ctx, appliance.TillOptions{Store: db, Catalog: db, Printer: p, Drawer: nop{}, ReceiptWidth: width})
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := till.OpenShift(ctx, u, 0); err != nil {
+		return fail(err)
+	}
+	var codes []string
+	for _, p := range ps {
+		if len(p.Barcodes) > 0 && !p.Weighed && len(p.Barcodes[0]) == 13 {
+			codes = append(codes, p.Barcodes[0])
+		}
+	}
+	return till, u, codes, func() { db.Close() }, nil
 }
 
 func row(out io.Writer, name string, got []time.Duration, baseName string, base []time.Duration) {

@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/creack/pty"
 	"github.com/kasirpos/kasir/appliance"
-	"github.com/kasirpos/kasir/appliance/demo"
 	"github.com/kasirpos/kasir/drivers/escpos"
 	"github.com/kasirpos/kasir/drivers/escpos/escpostest"
-	"github.com/kasirpos/kasir/localstore"
 	"go.bug.st/serial"
 )
 
@@ -40,30 +37,11 @@ func benchPrint(ctx context.Context, dir string, baud, n int, out io.Writer) err
 	}), profile, escpos.Options{})
 	defer dev.Close()
 
-	db, err := localstore.Open(ctx, dir, slog.New(slog.DiscardHandler))
+	till, u, codes, done, err := benchTill(ctx, dir, &benchPrinter{dev: dev, profile: profile}, profile.Columns)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	ps := demo.Products()
-	if err := db.ReplaceCatalog(ctx, appliance.CatalogInfo{Version: demo.Version, LoadedAt: time.Now(), Source: "demo"}, ps); err != nil {
-		return err
-	}
-	till, err := appliance.NewTill(ctx, appliance.TillOptions{Store: db, Catalog: db,
-		Printer: &benchPrinter{dev: dev, profile: profile}, Drawer: nop{}, ReceiptWidth: profile.Columns})
-	if err != nil {
-		return err
-	}
-	u := appliance.User{ID: "b", Name: "Bench", Role: appliance.RoleCashier}
-	if _, err := till.OpenShift(ctx, u, 0); err != nil {
-		return err
-	}
-	var codes []string
-	for _, p := range ps {
-		if len(p.Barcodes) > 0 && !p.Weighed && len(p.Barcodes[0]) == 13 {
-			codes = append(codes, p.Barcodes[0])
-		}
-	}
+	defer done()
 	var got, limit []time.Duration
 	var bytes int
 	for i := range n {
