@@ -2,6 +2,7 @@ package uplink
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,6 +73,8 @@ type Uplink struct {
 	box    appliance.Outbox
 	log    *slog.Logger
 	onDown func(mqttconn.Message)
+	// onHQTime gets head office's clock from live acks.
+	onHQTime func(time.Time)
 
 	online  atomic.Bool
 	enabled atomic.Bool
@@ -137,6 +140,13 @@ func New(cfg Config, box appliance.Outbox, log *slog.Logger) *Uplink {
 // Run; it runs on a goroutine of its own, one message at a time, and gets
 // only the newest message of each topic when it falls behind.
 func (u *Uplink) OnDown(h func(mqttconn.Message)) { u.onDown = h }
+
+// OnHQTime sets h to be called with head office's time from every ack that
+// arrives live — never from the retained one a subscription starts with,
+// which may be hours old. A till without a battery clock uses it to trust
+// its clock (Till.SeenHQTime). Set it before Run. h runs on its own
+// goroutine.
+func (u *Uplink) OnHQTime(h func(time.Time)) { u.onHQTime = h }
 
 // Kick says a record was committed: drain now rather than at the next poll.
 // It never blocks.
@@ -272,6 +282,12 @@ func (u *Uplink) gotAck(m mqttconn.Message) {
 	u.ack = m.Payload
 	u.mu.Unlock()
 	signal(u.ackMail)
+	if u.onHQTime != nil && !m.Retained {
+		var a wire.Ack
+		if json.Unmarshal(m.Payload, &a) == nil && a.Store == u.cfg.Store && a.Till == u.cfg.Till && !a.Time.IsZero() {
+			go u.onHQTime(a.Time)
+		}
+	}
 }
 
 func (u *Uplink) takeAck() []byte {

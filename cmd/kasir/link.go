@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/kasirpos/kasir/appliance"
 	"github.com/kasirpos/kasir/localstore"
@@ -49,6 +50,9 @@ func startDownlink(ctx context.Context, p *wire.Provision, up *uplink.Uplink, ti
 		},
 	}
 	up.OnDown(func(m mqttconn.Message) { d.Handle(ctx, m) })
+	// A till without a battery clock trusts its clock once head office's,
+	// from a live ack, agrees with it.
+	up.OnHQTime(func(hq time.Time) { till.SeenHQTime(hq) })
 	return nil
 }
 
