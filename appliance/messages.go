@@ -25,6 +25,12 @@ var messages = map[string][2]string{
 	string(CodeUnreachable):  {"Layanan tidak dapat dihubungi. Gunakan cara bayar lain.", "The service cannot be reached. Use another payment method."},
 	string(CodeInternal):     {"Terjadi kesalahan. Coba lagi.", "Something went wrong. Please try again."},
 
+	"setup_users_exist":   {"Kasir sudah punya pengguna. Tambah pengguna lewat supervisor.", "The till already has users. A supervisor adds more."},
+	"wrong_setup_pin":     {"PIN setup salah. Lihat file PIN setup di kartu SD.", "Wrong setup PIN. See the setup PIN file on the SD card."},
+	"setup_required":      {"Kasir belum disiapkan. Buka layar setup.", "The till is not set up yet. Open the setup screen."},
+	"setup_provisioned":   {"Kasir sudah disiapkan; identitas diubah lewat kasir.json.", "The till is already set up; change its identity in kasir.json."},
+	"setup_invalid":       {"Isian setup belum lengkap atau salah.", "The setup form is incomplete or wrong."},
+	"setup_no_session":    {"Masukkan PIN setup.", "Enter the setup PIN."},
 	"empty_code":          {"Kode barang kosong.", "The item code is empty."},
 	"bad_check_digit":     {"Barcode %s salah baca, pindai ulang.", "Barcode %s misread, scan again."},
 	"unknown_code":        {"Barang tidak ditemukan: %s", "Item not found: %s"},
@@ -87,6 +93,8 @@ var messages = map[string][2]string{
 	"qris_closed":         {"Tagihan QRIS sudah ditutup (%s). Buat kode baru atau pilih cara bayar lain.", "The QRIS charge is closed (%s). Make a new code or use another method."},
 	"qris_late":           {"Pembayaran QRIS masuk setelah tagihan ditutup. Tidak dipakai untuk transaksi ini; dicatat untuk rekonsiliasi — hubungi supervisor.", "A QRIS payment arrived after the charge was closed. It was not used for this sale; it is recorded for reconciliation — call a supervisor."},
 	"qris_mismatch":       {"Pembayaran QRIS masuk tetapi keranjang sudah berubah. Dicatat untuk rekonsiliasi; hubungi supervisor.", "The QRIS payment arrived but the cart has changed. It is recorded for reconciliation; call a supervisor."},
+	"qris_ack_done":       {"Pembayaran QRIS ini sudah ditindaklanjuti.", "This QRIS payment has already been dealt with."},
+	"qris_ack_bad":        {"Pilih: dikembalikan ke pelanggan, atau lampirkan ke nomor struk.", "Choose: refunded to the customer, or attach to a receipt number."},
 	"database_corrupt":    {"Database kasir rusak. Penjualan dihentikan; file disimpan untuk pemulihan. Hubungi teknisi.", "The till's database is damaged. Selling is stopped; the file is kept for recovery. Call a technician."},
 }
 

@@ -58,6 +58,35 @@ type QRISAttempt struct {
 	// Done is set when nothing more can happen to the charge that the till
 	// must hear about.
 	Done bool `json:"done,omitempty"`
+	// NextCheck is when the reconciler next asks about a closed charge
+	// (cancelled or expired, not paid): the wait doubles from
+	// QRISOptions.RecheckMin to RecheckMax. A notification asks at once.
+	NextCheck time.Time `json:"next_check,omitzero"`
+	// Ack is the supervisor's decision on late money (a qris_late_ack
+	// record); an acknowledged entry leaves the open list.
+	Ack *QRISLateAck `json:"ack,omitempty"`
+}
+
+// Decisions a supervisor takes on late QRIS money.
+const (
+	// LateRefunded: the money went back to the customer outside the till
+	// (the merchant's app or a bank transfer).
+	LateRefunded = "refunded"
+	// LateAttached: the money belongs to a sale on record, named by its
+	// receipt number (the customer paid twice, or paid the cancelled code
+	// and the cashier took another method for the same goods).
+	LateAttached = "attached"
+)
+
+// QRISLateAck is a supervisor's acknowledgement of a late QRIS payment.
+type QRISLateAck struct {
+	Decision       string    `json:"decision"`       // LateRefunded or LateAttached
+	Sale           string    `json:"sale,omitempty"` // receipt number, for LateAttached
+	Note           string    `json:"note,omitempty"`
+	SupervisorID   string    `json:"supervisor_id"`
+	SupervisorName string    `json:"supervisor_name"`
+	Time           time.Time `json:"time"`
+	Seq            int64     `json:"seq"` // of the qris_late_ack record
 }
 
 // Settled reports whether a committed record accounts for the charge's money.
@@ -75,7 +104,8 @@ type QRISStore interface {
 	OpenQRISAttempts(ctx context.Context) ([]QRISAttempt, error)
 	// CartQRISAttempts returns a cart's attempts, oldest first.
 	CartQRISAttempts(ctx context.Context, cartID string) ([]QRISAttempt, error)
-	// LateQRIS returns the attempts recorded as late money, newest first.
+	// LateQRIS returns the attempts recorded as late money and not yet
+	// acknowledged (Ack nil), newest first.
 	LateQRIS(ctx context.Context, limit int) ([]QRISAttempt, error)
 }
 
@@ -92,6 +122,10 @@ type QRISOptions struct {
 	// LateWindow is how long after a charge closed the till keeps asking
 	// whether it was paid after all (24 h if zero).
 	LateWindow time.Duration
+	// RecheckMin and RecheckMax bound the wait between two questions about
+	// a closed charge: it starts at RecheckMin (30 s if zero) and doubles up
+	// to RecheckMax (30 min if zero).
+	RecheckMin, RecheckMax time.Duration
 }
 
 // qrisLink is the till's dynamic QRIS connection; nil when none is set up.
@@ -107,6 +141,15 @@ func (t *Till) UseQRIS(o QRISOptions) {
 	}
 	if o.LateWindow <= 0 {
 		o.LateWindow = 24 * time.Hour
+	}
+	if o.RecheckMin <= 0 {
+		o.RecheckMin = 30 * time.Second
+	}
+	if o.RecheckMax <= 0 {
+		o.RecheckMax = 30 * time.Minute
+	}
+	if o.RecheckMax < o.RecheckMin {
+		o.RecheckMax = o.RecheckMin
 	}
 	if o.Online == nil {
 		o.Online = t.online

@@ -48,6 +48,10 @@ type Sale struct {
 	// ClockBehind is set when the till's clock read earlier than its last
 	// record, so the time was held at that record's time.
 	ClockBehind bool `json:"clock_behind,omitempty"`
+	// ClockUntrusted is set on a document dated before the till's clock
+	// was trusted (NTP had not synchronised since the till started): its
+	// time may be off, and head office may want to check it.
+	ClockUntrusted bool `json:"clock_untrusted,omitempty"`
 	// Reconcile is set on a sale with a payment nobody but the cashier
 	// confirmed (static QRIS: the cashier checked the merchant's app), so
 	// head office matches it against the acquirer's settlement.

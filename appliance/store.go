@@ -23,6 +23,10 @@ const (
 	// took: paid after the till cancelled it or it expired, or for a cart
 	// that had changed. Head office reconciles it (refund or attach).
 	RecQRISLate RecordKind = "qris_late"
+	// RecQRISLateAck is a supervisor's decision on a qris_late entry:
+	// refunded to the customer outside the till, or attached to a sale.
+	// It carries the attempt with its Ack.
+	RecQRISLateAck RecordKind = "qris_late_ack"
 )
 
 // Record is one business fact to commit. Exactly one of Sale, Shift (with
@@ -81,9 +85,14 @@ func (r *Record) Finalize(epoch string, seq int64) {
 	}
 	if r.QRIS != nil {
 		r.QRIS.Updated = r.Time
-		if r.Kind == RecQRISLate {
+		switch {
+		case r.Kind == RecQRISLate:
 			r.QRIS.LateSeq = seq
-		} else if r.Sale != nil {
+		case r.Kind == RecQRISLateAck && r.QRIS.Ack != nil:
+			ack := *r.QRIS.Ack // a copy: a failed commit puts the old pointer back
+			ack.Seq, ack.Time = seq, r.Time
+			r.QRIS.Ack = &ack
+		case r.Sale != nil:
 			r.QRIS.Sale = r.Sale.Number
 		}
 		r.QRIS.Done = true
@@ -108,7 +117,7 @@ func (r *Record) Ref() string {
 // Topic is the uplink topic the record travels on: "sales" or "shift".
 func (r *Record) Topic() string {
 	switch r.Kind {
-	case RecSale, RecVoid, RecRefund, RecQRISLate:
+	case RecSale, RecVoid, RecRefund, RecQRISLate, RecQRISLateAck:
 		return "sales"
 	}
 	return "shift"
@@ -131,7 +140,7 @@ type OutboxMessage struct {
 	Report   *ShiftReport   `json:"report,omitempty"`
 	Move     *CashMove      `json:"cash_move,omitempty"`
 	Drawer   *DrawerOpening `json:"drawer,omitempty"`
-	QRIS     *QRISAttempt   `json:"qris,omitempty"` // for qris_late
+	QRIS     *QRISAttempt   `json:"qris,omitempty"` // for qris_late and qris_late_ack
 }
 
 // Body is the record as JSON, as the outbox and the journal keep it.
@@ -141,7 +150,7 @@ func (r *Record) Body() ([]byte, error) {
 		UserID: r.UserID, UserName: r.UserName, Reason: r.Reason,
 		Sale: r.Sale, Shift: r.Shift, Report: r.Report, Move: r.Move, Drawer: r.Drawer,
 	}
-	if r.Kind == RecQRISLate {
+	if r.Kind == RecQRISLate || r.Kind == RecQRISLateAck {
 		m.QRIS = r.QRIS // a sale carries its charge in its payment already
 	}
 	return json.Marshal(m)

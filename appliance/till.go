@@ -34,6 +34,10 @@ type TillOptions struct {
 	// over the config's receipt_width: head office sets that for a fleet
 	// whose printers differ, and a receipt wider than its paper cannot print.
 	ReceiptWidth int
+	// ClockTrusted reports whether the system clock is known to be right
+	// (NTP has synchronised). Once it says yes the till trusts its clock
+	// until it stops; nil means always trusted.
+	ClockTrusted func() bool
 }
 
 // Till is the till's service: everything a cashier or supervisor does goes
@@ -67,6 +71,8 @@ type Till struct {
 
 	lastTime    time.Time // newest record's time: the clock floor
 	clockBehind bool
+	clockCheck  func() bool // nil: trusted
+	clockTrust  bool        // latched once clockCheck said yes
 
 	qris *qrisLink // dynamic QRIS, nil when not set up
 }
@@ -87,6 +93,7 @@ func NewTill(ctx context.Context, o TillOptions) (*Till, error) {
 		now: o.Now, online: o.Online, onCommit: o.OnCommit, log: o.Log, version: o.Version,
 		sessions: map[string]*session{}, lockouts: map[string]*lockout{},
 		spool: make(spoolLock, 1), onCustomer: o.OnCustomer, paperWidth: o.ReceiptWidth,
+		clockCheck: o.ClockTrusted, clockTrust: o.ClockTrusted == nil,
 		customer: customerHub{view: CustomerView{State: CustomerIdle, Lines: []CustomerLine{}}, changed: make(chan struct{})},
 	}
 	if t.now == nil {
@@ -195,6 +202,44 @@ func (t *Till) stamp() (time.Time, bool) {
 	t.clockBehind = false
 	t.lastTime = now
 	return now, false
+}
+
+// trustClock reports whether the clock is trusted, latching the first yes:
+// a clock NTP once set stays good enough for the rest of the run. Callers
+// hold t.mu.
+func (t *Till) trustClock() bool {
+	if !t.clockTrust && t.clockCheck() {
+		t.clockTrust = true
+		t.log.Info("clock trusted", "now", t.now())
+	}
+	return t.clockTrust
+}
+
+// ClockTrusted reports whether the till trusts its clock now.
+func (t *Till) ClockTrusted() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.trustClock()
+}
+
+// HQClockSkew is how far the till's clock may be from a fresh head-office
+// time and still count as right.
+const HQClockSkew = 2 * time.Minute
+
+// SeenHQTime takes a time head office stamped just now (say, on an ack of
+// a batch the till has just sent): when the till's clock agrees within
+// HQClockSkew, the clock is trusted from then on. It reports whether the
+// clock is trusted. A stale time (a retained message) must not be passed.
+func (t *Till) SeenHQTime(hq time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.clockTrust {
+		if d := t.now().Sub(hq); d <= HQClockSkew && d >= -HQClockSkew {
+			t.clockTrust = true
+			t.log.Info("clock trusted: head office agrees", "now", t.now(), "hq", hq)
+		}
+	}
+	return t.trustClock()
 }
 
 // commit writes a record and keeps the clock floor.

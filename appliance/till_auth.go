@@ -127,6 +127,11 @@ func (t *Till) approve(ctx context.Context, u User, pin string) (*User, error) {
 func (t *Till) AddUser(ctx context.Context, u User, pin string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.addUser(ctx, u, pin)
+}
+
+// addUser is AddUser with t.mu held.
+func (t *Till) addUser(ctx context.Context, u User, pin string) error {
 	if u.ID == "" || u.Name == "" || (u.Role != RoleCashier && u.Role != RoleSupervisor) {
 		return Errorf(CodeInvalid, "user needs id, name and role cashier or supervisor")
 	}

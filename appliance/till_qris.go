@@ -422,6 +422,15 @@ func (t *Till) qrisStatus(ctx context.Context, a *QRISAttempt) *QRISStatus {
 	if a.Payload != "" && a.State == qris.Pending {
 		st.Code = &QRISCode{Method: a.Method, Payload: a.Payload, Amount: a.Amount, Reference: a.Reference, CartID: a.CartID}
 	}
+	if a.LateSeq != 0 {
+		// Recorded as late money, perhaps by a notification before the
+		// screen asked: the cashier hears it all the same.
+		key := "qris_mismatch"
+		if a.Late {
+			key = "qris_late"
+		}
+		st.Problem = Message(Errorm(CodeConflict, key, nil, "late"), lang(ctx))
+	}
 	return st
 }
 
@@ -491,6 +500,7 @@ func (t *Till) observeLocked(ctx context.Context, ref string, c qris.Charge) (*Q
 		if !a.ClosedAt.IsZero() && t.now().Sub(a.ClosedAt) > t.qris.LateWindow {
 			a.Done = true
 		}
+		a.NextCheck = t.now().Add(t.qris.recheckWait(a, t.now()))
 	case qris.Pending:
 		if !a.Abandoned && a.CartID == t.cart.ID && t.customer.view.QR != a.Payload {
 			t.showQR(a.Payload, a.Amount)
@@ -550,7 +560,7 @@ func (t *Till) ReconcileQRIS(ctx context.Context) (int, error) {
 	var errs []error
 	for i := range open {
 		a := &open[i]
-		ok, err := t.reconcileOne(ctx, link, &cfg, a)
+		ok, err := t.reconcileOne(ctx, link, &cfg, a, false)
 		if ok {
 			settled++
 		}
@@ -564,8 +574,27 @@ func (t *Till) ReconcileQRIS(ctx context.Context) (int, error) {
 	return settled, errors.Join(errs...)
 }
 
-func (t *Till) reconcileOne(ctx context.Context, link *qrisLink, cfg *Config, a *QRISAttempt) (bool, error) {
+// recheckWait is how long the reconciler leaves a closed charge alone
+// after asking about it at now: as long as the charge has been closed,
+// within RecheckMin and RecheckMax, so the wait doubles from one question
+// to the next (30 s, 1 min, 2 min … 30 min by default), and survives a
+// restart without any counter.
+func (l *qrisLink) recheckWait(a *QRISAttempt, now time.Time) time.Duration {
+	w := l.RecheckMin
+	if !a.ClosedAt.IsZero() {
+		w = max(w, now.Sub(a.ClosedAt))
+	}
+	return min(w, l.RecheckMax)
+}
+
+// reconcileOne asks about one open attempt and acts on the answer. A closed
+// charge is left alone until its NextCheck unless force is set (a
+// notification about it arrived).
+func (t *Till) reconcileOne(ctx context.Context, link *qrisLink, cfg *Config, a *QRISAttempt, force bool) (bool, error) {
 	now := t.now()
+	if !force && a.ChargeID != "" && (a.State == qris.Expired || a.State == qris.Cancelled) && now.Before(a.NextCheck) {
+		return false, nil // backing off: a late payment is rare, the provider's quota is not endless
+	}
 	call := func(f func(context.Context) (qris.Charge, error)) (qris.Charge, error) {
 		cctx, cancel := context.WithTimeout(ctx, link.Timeout)
 		defer cancel()
@@ -615,9 +644,47 @@ func (t *Till) reconcileOne(ctx context.Context, link *qrisLink, cfg *Config, a 
 	return settled, err
 }
 
-// RunQRIS reconciles open attempts every interval while online, and at
-// once when the provider pushes a notification (which only wakes it: the
-// till believes Status, not the push). It returns when ctx ends.
+// NotifyQRIS acts on a provider's push notification about a charge: the
+// open attempt it names (by charge ID or reference) is asked about at once,
+// past any back-off, so a paid charge completes its sale without waiting
+// for the next poll and a late payment is recorded at once. Nothing in n
+// but its ID and Reference is used: the till believes only Status. It
+// returns how many attempts the check settled; a notification about no
+// open attempt does nothing.
+func (t *Till) NotifyQRIS(ctx context.Context, n qris.Charge) (int, error) {
+	t.mu.Lock()
+	link := t.qris
+	cfg := t.cfg
+	t.mu.Unlock()
+	if link == nil || (n.ID == "" && n.Reference == "") {
+		return 0, nil
+	}
+	open, err := link.Store.OpenQRISAttempts(ctx)
+	if err != nil {
+		return 0, Wrap(CodeStoreFailed, err, "open QRIS attempts")
+	}
+	settled := 0
+	var errs []error
+	for i := range open {
+		a := &open[i]
+		if !(n.ID != "" && a.ChargeID == n.ID || n.Reference != "" && a.Reference == n.Reference) {
+			continue
+		}
+		ok, err := t.reconcileOne(ctx, link, &cfg, a, true)
+		if ok {
+			settled++
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return settled, errors.Join(errs...)
+}
+
+// RunQRIS reconciles open attempts every interval while online, and checks
+// the charge a notification names at once (NotifyQRIS: the push only says
+// which charge to ask about; the till believes Status). It returns when ctx
+// ends.
 func (t *Till) RunQRIS(ctx context.Context, every time.Duration, notes <-chan qris.Charge) {
 	if every <= 0 {
 		every = 30 * time.Second
@@ -629,11 +696,17 @@ func (t *Till) RunQRIS(ctx context.Context, every time.Duration, notes <-chan qr
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		case _, ok := <-notes:
+		case note, ok := <-notes:
 			if !ok {
 				notes = nil
 				continue
 			}
+			if n, err := t.NotifyQRIS(ctx, note); err != nil {
+				t.log.Warn("qris notification", "charge", note.ID, "settled", n, "err", err)
+			} else if n > 0 {
+				t.log.Info("qris settled on notification", "charge", note.ID)
+			}
+			continue
 		}
 		if n, err := t.ReconcileQRIS(ctx); err != nil {
 			t.log.Warn("qris reconcile", "settled", n, "err", err)

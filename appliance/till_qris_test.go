@@ -334,8 +334,10 @@ func TestDynamicQRISProviderDownThenCash(t *testing.T) {
 	if !ok || c.State != qris.Cancelled {
 		t.Fatalf("charge after reconcile %+v (%v), want cancelled", c, ok)
 	}
-	// Someone pays it anyway (a code from before, a slow bank): late money.
+	// Someone pays it anyway (a code from before, a slow bank): late money,
+	// found at the reconciler's next look at the closed charge.
 	f.prov.Pay(c.ID)
+	f.clock.Set(f.clock.Now().Add(30 * time.Second))
 	if n, err := f.till.ReconcileQRIS(f.ctx); n != 1 || err != nil {
 		t.Fatalf("reconcile after late payment: %d, %v", n, err)
 	}

@@ -167,6 +167,7 @@ func (t *Till) pay(ctx context.Context, u User, cartID string, pays []Payment, a
 	sale.Reconcile = reconcile
 	when, behind := t.stamp()
 	sale.ClockBehind = behind
+	sale.ClockUntrusted = !t.trustClock()
 	rec := &Record{Kind: RecSale, Time: when, UserID: u.ID, UserName: u.Name, Sale: sale, CartID: c.ID, QRIS: attempt}
 	rec.Receipt = t.receiptOf(sale)
 	if err := t.commit(ctx, rec); err != nil {
@@ -394,6 +395,7 @@ func (t *Till) void(ctx context.Context, u User, number, reason, approvalPIN str
 	v.Payments = append([]Payment(nil), s.Payments...)
 	when, behind := t.stamp()
 	v.ClockBehind = behind
+	v.ClockUntrusted = !t.trustClock()
 	rec := &Record{Kind: RecVoid, Time: when, UserID: u.ID, UserName: u.Name, Reason: v.Reason, Sale: &v}
 	rec.Receipt = t.receiptOf(&v)
 	if err := t.commit(ctx, rec); err != nil {
@@ -526,6 +528,7 @@ func (t *Till) refund(ctx context.Context, u User, number string, lines []Refund
 	r.ApprovedBy = by.Name
 	when, behind := t.stamp()
 	r.ClockBehind = behind
+	r.ClockUntrusted = !t.trustClock()
 	rec := &Record{Kind: RecRefund, Time: when, UserID: u.ID, UserName: u.Name, Reason: r.Reason, Sale: r}
 	rec.Receipt = t.receiptOf(r)
 	if err := t.commit(ctx, rec); err != nil {

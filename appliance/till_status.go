@@ -23,11 +23,14 @@ type Status struct {
 	ShiftOpen     bool            `json:"shift_open"`
 	ShiftID       int64           `json:"shift_id,omitempty"`
 	ClockBehind   bool            `json:"clock_behind"`
-	Database      string          `json:"database"`
-	Time          time.Time       `json:"time"`
-	TimeZone      string          `json:"time_zone"`
-	Zone          string          `json:"zone"`
-	LockedSeconds int64           `json:"locked_seconds,omitempty"`
+	// ClockUntrusted: NTP has not synchronised since the till started, so
+	// sales carry clock_untrusted.
+	ClockUntrusted bool      `json:"clock_untrusted"`
+	Database       string    `json:"database"`
+	Time           time.Time `json:"time"`
+	TimeZone       string    `json:"time_zone"`
+	Zone           string    `json:"zone"`
+	LockedSeconds  int64     `json:"locked_seconds,omitempty"`
 }
 
 // CatalogStatus says which catalog the till sells from and how old it is.
@@ -44,7 +47,7 @@ func (t *Till) Status(ctx context.Context) (Status, error) {
 	cfg := t.cfg
 	st := Status{
 		Store: cfg.Store, Till: cfg.Till, Version: t.version,
-		ShiftOpen: t.shift.Open(), ClockBehind: t.clockBehind, Database: "ok",
+		ShiftOpen: t.shift.Open(), ClockBehind: t.clockBehind, ClockUntrusted: !t.trustClock(), Database: "ok",
 		TimeZone: cfg.TimeZone, Zone: cfg.ZoneName(),
 	}
 	if st.ShiftOpen {

@@ -144,6 +144,10 @@ func checkRecord(rec *appliance.Record) error {
 		if rec.QRIS == nil {
 			return appliance.Errorf(appliance.CodeInvalid, "commit %s: no QRIS attempt", rec.Kind)
 		}
+	case appliance.RecQRISLateAck:
+		if rec.QRIS == nil || rec.QRIS.Ack == nil || rec.QRIS.LateSeq == 0 {
+			return appliance.Errorf(appliance.CodeInvalid, "commit %s: no acknowledged late QRIS attempt", rec.Kind)
+		}
 	case appliance.RecNoSale:
 	default:
 		return appliance.Errorf(appliance.CodeInvalid, "commit: unknown record kind %q", rec.Kind)

@@ -67,9 +67,11 @@ func (db *DB) CartQRISAttempts(ctx context.Context, cartID string) ([]appliance.
 	return db.qrisAttempts(ctx, "SELECT doc FROM qris_attempts WHERE cart_id = ? ORDER BY created, reference", cartID)
 }
 
-// LateQRIS returns the attempts recorded as late money, newest first.
+// LateQRIS returns the attempts recorded as late money that no supervisor
+// has acknowledged yet, newest first.
 func (db *DB) LateQRIS(ctx context.Context, limit int) ([]appliance.QRISAttempt, error) {
-	return db.qrisAttempts(ctx, "SELECT doc FROM qris_attempts WHERE late_seq IS NOT NULL ORDER BY late_seq DESC LIMIT ?", limitOrAll(limit))
+	return db.qrisAttempts(ctx, `SELECT doc FROM qris_attempts WHERE late_seq IS NOT NULL AND json_extract(doc, '$.ack') IS NULL
+		ORDER BY late_seq DESC LIMIT ?`, limitOrAll(limit))
 }
 
 func (db *DB) qrisAttempts(ctx context.Context, query string, args ...any) ([]appliance.QRISAttempt, error) {

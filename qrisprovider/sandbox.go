@@ -61,9 +61,10 @@ type Sandbox struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 
-	mu      sync.Mutex
-	faults  Faults
-	release chan struct{} // closed when Hang is cleared
+	mu         sync.Mutex
+	faults     Faults
+	release    chan struct{} // closed when Hang is cleared
+	delivering bool          // the webhook goroutine runs
 
 	stop chan struct{}
 	done sync.WaitGroup
@@ -93,10 +94,35 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 	s.mux.HandleFunc("GET /sandbox/faults", s.getFaults)
 	s.mux.HandleFunc("PUT /sandbox/faults", s.putFaults)
 	if opts.WebhookURL != "" {
+		s.SetWebhook(opts.WebhookURL, opts.WebhookSecret)
+	}
+	return s
+}
+
+// SetWebhook points notifications at url, signed with secret, and starts
+// delivering them if it does not yet. It is for a receiver whose address is
+// known only once it listens (the demo till on a port of its own choosing).
+func (s *Sandbox) SetWebhook(url, secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.WebhookURL, s.opts.WebhookSecret = url, secret
+	select {
+	case <-s.stop:
+		return // closed
+	default:
+	}
+	if url != "" && !s.delivering {
+		s.delivering = true
 		s.done.Add(1)
 		go s.deliver()
 	}
-	return s
+}
+
+// webhook is where notifications go now.
+func (s *Sandbox) webhook() (url, secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts.WebhookURL, s.opts.WebhookSecret
 }
 
 // ServeHTTP serves the provider and control APIs.
@@ -344,14 +370,15 @@ func (s *Sandbox) deliver() {
 		case <-s.stop:
 			return
 		case c := <-notes:
+			url, secret := s.webhook()
 			body, _ := json.Marshal(toWire(c))
-			req, err := http.NewRequest(http.MethodPost, s.opts.WebhookURL, bytes.NewReader(body))
+			req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 			if err != nil {
 				s.log.Error("webhook", "err", err)
 				continue
 			}
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set(signatureHeader, Sign(s.opts.WebhookSecret, body))
+			req.Header.Set(signatureHeader, Sign(secret, body))
 			resp, err := client.Do(req)
 			if err != nil {
 				s.log.Warn("webhook not delivered", "id", c.ID, "err", err)

@@ -114,3 +114,26 @@ type customerJSON struct {
 func customerOut(v appliance.CustomerView) customerJSON {
 	return customerJSON{CustomerView: v, QRSVG: qrSVG(v.QR)}
 }
+
+// ackLateQRIS records a supervisor's decision on late QRIS money: refunded
+// outside the till, or attached to a sale by its number.
+func (s *Server) ackLateQRIS(w http.ResponseWriter, r *http.Request, u appliance.User) {
+	var req appliance.QRISAckRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := s.till.AckLateQRIS(r.Context(), u, r.PathValue("ref"), req)
+	s.reply(w, r, http.StatusCreated, a, err)
+}
+
+// qrisRoutes adds the late-money acknowledgement and, when set up, the
+// provider's webhook. The webhook needs no session: the provider signs each
+// notification, and a notification only makes the till ask the provider
+// about that charge.
+func (s *Server) qrisRoutes(m *http.ServeMux) {
+	m.HandleFunc("POST /api/v1/qris/{ref}/ack", s.auth(s.ackLateQRIS))
+	if s.qrisWebhook != nil {
+		m.Handle("POST /api/v1/qris/webhook", s.qrisWebhook)
+	}
+}

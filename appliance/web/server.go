@@ -29,6 +29,10 @@ type Server struct {
 	// eventEvery is how often the event stream looks at the status.
 	eventEvery time.Duration
 	scans      scanHub
+	version    string
+	setup      *Setup // nil: no setup screen
+	// qrisWebhook receives the QRIS provider's notifications; nil: none.
+	qrisWebhook http.Handler
 }
 
 // Options configure a Server.
@@ -45,14 +49,31 @@ type Options struct {
 	// and localhost (its hostname, say). A request for any other name is
 	// refused: that is what a DNS-rebinding page on another site sends.
 	AllowedHosts []string
+	// Version is the software version /healthz reports.
+	Version string
+	// Setup, when set, serves the setup screen (/setup): the first
+	// supervisor of a till without users.
+	Setup *Setup
+	// QRISWebhook, when set, receives the QRIS provider's signed push
+	// notifications at POST /api/v1/qris/webhook, without a login (it
+	// checks the provider's signature itself).
+	QRISWebhook http.Handler
 }
 
 const sessionCookie = "kasir_session"
 
 // New returns the till's HTTP handler.
 func New(o Options) *Server {
+	s := newServer(o)
+	s.routes()
+	return s
+}
+
+// newServer is a Server with no routes yet.
+func newServer(o Options) *Server {
 	s := &Server{till: o.Till, catalog: o.Catalog, paper: o.Paper, log: o.Log, health: o.Health, mux: http.NewServeMux(),
-		hosts: map[string]bool{}, eventEvery: time.Second, uplinkSwitch: o.UplinkSwitch}
+		hosts: map[string]bool{}, eventEvery: time.Second, uplinkSwitch: o.UplinkSwitch, version: o.Version, setup: o.Setup}
+	s.qrisWebhook = o.QRISWebhook
 	for _, h := range o.AllowedHosts {
 		s.hosts[strings.ToLower(h)] = true
 	}
@@ -60,13 +81,16 @@ func New(o Options) *Server {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.log = s.log.With("component", "web")
-	s.routes()
 	return s
 }
 
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /api/v1/busy", s.busy)
+	if s.setup != nil {
+		s.setup.routes(m, s)
+	}
 	m.HandleFunc("POST /api/v1/login", s.login)
 	m.HandleFunc("POST /api/v1/logout", s.logout)
 	m.HandleFunc("GET /api/v1/me", s.auth(s.me))
@@ -98,6 +122,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/qris/late", s.auth(s.lateQRIS))
 	m.HandleFunc("GET /api/v1/qris/{ref}", s.auth(s.checkQRIS))
 	m.HandleFunc("POST /api/v1/qris/{ref}/cancel", s.auth(s.cancelQRIS))
+	s.qrisRoutes(m)
 
 	m.HandleFunc("GET /api/v1/sales", s.auth(s.sales))
 	m.HandleFunc("GET /api/v1/sales/{number}", s.auth(s.sale))
@@ -281,6 +306,23 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	io.WriteString(w, "ok\n")
+	// An update tool checks the version after a switch; setup says the
+	// till waits for its provisioning file.
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "version": s.version, "setup": s.till == nil})
+}
+
+type busyJSON struct {
+	Busy   bool   `json:"busy"`
+	Reason string `json:"reason"`
+}
+
+// busy tells an update tool whether a cashier is mid-sale. It needs no
+// login: it says nothing but yes or no and why.
+func (s *Server) busy(w http.ResponseWriter, r *http.Request) {
+	busy, reason, err := s.till.Busy(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, busyJSON{Busy: busy, Reason: reason})
 }

@@ -24,7 +24,12 @@ func (s *Server) uiRoutes() {
 			http.ServeFileFS(w, r, sub, name)
 		}))
 	}
-	s.mux.Handle("GET /{$}", page("index.html"))
+	if s.till == nil && s.setup != nil {
+		s.mux.Handle("GET /{$}", page("setup.html"))
+	} else {
+		s.mux.Handle("GET /{$}", page("index.html"))
+	}
+	s.mux.Handle("GET /setup", page("setup.html"))
 	s.mux.Handle("GET /printer", page("printer.html"))
 	s.mux.Handle("GET /customer", page("customer.html"))
 	s.mux.Handle("GET /favicon.ico", page("favicon.svg"))

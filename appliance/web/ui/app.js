@@ -10,6 +10,17 @@ const App = (() => {
   let lockTimer = 0;
 
   async function boot() {
+    // A till without users, or without its provisioning, needs the
+    // technician's setup screen first: nobody could log in here.
+    try {
+      const st = await Api.get("/setup");
+      if (st && (st.mode === "first_user" || st.mode === "provision")) {
+        location.replace("/setup");
+        return;
+      }
+    } catch {
+      // No setup endpoint (an older till) or no answer: carry on.
+    }
     I18n.apply(document);
     Api.setSessionLost(sessionLost);
     Sale.init();

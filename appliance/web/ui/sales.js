@@ -42,9 +42,32 @@ const Sales = (() => {
     const tz = (App.config || {}).time_zone;
     box.replaceChildren(...(late.length ? [UI.el("div", { class: "notice notice-error" },
       UI.el("strong", { text: I18n.t("qris.late_title", late.length) }),
-      UI.el("ul", { class: "qris-late" }, late.map((a) => UI.el("li", {
-        text: Fmt.rp(a.amount) + " · " + (a.charge_id || a.reference) + " · " + Fmt.dateTime(a.paid_at || a.updated, tz),
-      }))))] : []));
+      UI.el("ul", { class: "qris-late" }, late.map((a) => UI.el("li", { data: { ref: a.reference } },
+        UI.el("span", { text: Fmt.rp(a.amount) + " · " + (a.charge_id || a.reference) + " · " + Fmt.dateTime(a.paid_at || a.updated, tz) }),
+        UI.el("span", { class: "qris-late-actions" },
+          UI.button(I18n.t("qris.ack_refunded"), { class: "btn btn-small", data: { ack: "refunded" } }, () => ack(a, "refunded")),
+          UI.button(I18n.t("qris.ack_attach"), { class: "btn btn-small", data: { ack: "attached" } }, () => ack(a, "attached")))))))] : []));
+  }
+
+  // ack records a supervisor's decision on late QRIS money: refunded to the
+  // customer outside the till, or attached to a sale by its receipt number.
+  // The till journals it and sends it to head office; the entry leaves the list.
+  async function ack(a, decision) {
+    const body = { decision };
+    if (decision === "attached") {
+      const number = await UI.textDialog({
+        title: I18n.t("qris.ack_attach_title", Fmt.rp(a.amount)), label: I18n.t("qris.ack_sale"),
+        placeholder: current ? current.number : "", required: true, okLabel: I18n.t("qris.ack_attach"), id: "qris-ack-sale",
+      });
+      if (number === null) return;
+      body.sale = number;
+    } else if (!await UI.confirm(I18n.t("qris.ack_refunded_q", Fmt.rp(a.amount)), I18n.t("qris.ack_refunded"))) {
+      return;
+    }
+    const r = await UI.run(() => Api.approved("POST", "/qris/" + encodeURIComponent(a.reference) + "/ack", body));
+    if (!r) return;
+    UI.toast(I18n.t("qris.ack_done"), { kind: "ok" });
+    await reload();
   }
 
   function matches(q) {

@@ -95,6 +95,7 @@ const Status = (() => {
       }
       out.push(item("st-shift" + (s.shift_open ? "" : " st-dim"), I18n.t(s.shift_open ? "st.shift_open" : "st.shift_closed")));
       if (s.clock_behind) out.push(item("st-clock-behind st-warn", I18n.t("st.clock_behind")));
+      if (s.clock_untrusted) out.push(item("st-clock-untrusted st-warn", I18n.t("st.clock_untrusted")));
       if (s.database && s.database !== "ok") out.push(item("st-db st-bad", I18n.t("st.database", s.database)));
     }
     const right = UI.el("span", { class: "st-right" });
