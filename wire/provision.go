@@ -11,9 +11,10 @@ import (
 	"math/big"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/kasirpos/kasir/internal/durable"
 )
 
 // Provision is a till's identity and its way to head office: the kasir.json
@@ -171,36 +172,7 @@ func WriteProvision(path string, p *Provision) error {
 // by its owner only (os.CreateTemp's 0600): it holds secrets, and FAT, where
 // the boot partition's files live, keeps no modes to change.
 func WriteFileDurably(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // after a successful rename there is nothing to remove
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("fsync %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
-	}
-	return nil
+	return durable.WriteFile(path, b, 0o600)
 }
 
 // SetupPINFile is the setup PIN file's usual name: on the boot partition,

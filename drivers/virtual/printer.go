@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kasirpos/kasir/internal/durable"
 )
 
 // Job is one printed job as it came out.
@@ -82,7 +84,7 @@ func (p *Printer) Print(ctx context.Context, title, text string) error {
 	t := p.now()
 	name := fmt.Sprintf("%08d-%s.txt", p.seq, safe(title))
 	body := "# " + t.UTC().Format(time.RFC3339) + " " + title + "\n" + text
-	if err := writeDurable(filepath.Join(p.dir, name), []byte(body)); err != nil {
+	if err := durable.WriteFile(filepath.Join(p.dir, name), []byte(body), 0o644); err != nil {
 		p.seq--
 		return fmt.Errorf("virtual printer: write %s: %w", name, err)
 	}
@@ -96,35 +98,6 @@ func safe(s string) string {
 		}
 		return '_'
 	}, s)
-}
-
-// writeDurable writes a file so that it is either whole on disk or absent.
-func writeDurable(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // Jobs returns the newest jobs, newest first, at most limit.
