@@ -35,7 +35,7 @@ test: deps vet
 test-short:
 	$(GO) test -short -timeout 10m ./...
 
-bench: build
+bench: build deps
 	$(GO) run ./bench
 
 clean:
@@ -46,6 +46,14 @@ clean:
 # The till's cgo SQLite is cross-compiled with Debian's arm64 gcc (image-deps).
 image: image-deps
 	$(GO) run ./cmd/kasir-image build --target $(IMAGE_TARGET) --out bin/image --version $(VERSION)
+
+# image-push: update a running till over the LAN with the image `make image`
+# built: make image-push TILL=192.168.1.20 PASSWORD_FILE=till-pw.txt
+# (the password the till printed on its console at first boot).
+.PHONY: image-push
+image-push:
+	$(GO) run ./cmd/kasir-image push --till $(TILL) --password-file $(PASSWORD_FILE) \
+	  --image bin/image/kasir-$(VERSION)-$(IMAGE_TARGET).img
 
 image-deps:
 	@command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && [ -e /usr/aarch64-linux-gnu/lib/libc.a ] || { \

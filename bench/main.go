@@ -35,7 +35,7 @@ func main() {
 	flag.IntVar(&drainSales, "drain", 50000, "queued sales to drain through Mosquitto to head office (0 skips)")
 	flag.IntVar(&pgIngestSales, "pg-ingest", 20000, "sales head office ingests into PostgreSQL, with one and with three workers (0 skips)")
 	flag.StringVar(&childApply, "child-apply", "", "internal: run as the catalog-apply child")
-	flag.StringVar(&only, "only", "", "run one part only: sales, catalog, print, serve, apply, drain, pg")
+	flag.StringVar(&only, "only", "", "run one part only: sales, catalog, print, serve, apply, drain, pg, image")
 	flag.Parse()
 	if childApply != "" {
 		if err := runChildApply(childApply); err != nil {
@@ -96,6 +96,9 @@ func run(nSales, nProducts int, bin string, out io.Writer) error {
 		{"apply", func() error { return benchCatalogApply(ctx, filepath.Join(tmp, "apply"), nProducts, out) }},
 		{"drain", func() error { return benchDrain(ctx, filepath.Join(tmp, "drain"), drainSales, out) }},
 		{"pg", func() error { return benchPGIngest(ctx, filepath.Join(tmp, "pg"), pgIngestSales, out) }},
+		// The SD-card image: build cold and warm, size, boot under QEMU
+		// (virt and raspi3b), a network update. Minutes, not seconds.
+		{"image", func() error { return imageFigures(ctx, ".", out) }},
 	}
 	for _, st := range steps {
 		if !part(st.name) {

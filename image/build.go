@@ -46,8 +46,9 @@ type Config struct {
 	// Time dates every file. The zero value means DefaultTime.
 	Time time.Time
 
-	Go string // the go command; "go" when empty
-	CC string // the arm64 C compiler for cgo SQLite; "aarch64-linux-gnu-gcc" when empty
+	Go  string   // the go command; "go" when empty
+	Env []string // added to the go command's environment, e.g. GOCACHE=DIR for a cold build
+	CC  string   // the arm64 C compiler for cgo SQLite; "aarch64-linux-gnu-gcc" when empty
 
 	Log io.Writer // progress; nil for none
 }
@@ -158,7 +159,7 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 // compiler) and the pure Go programs for linux/arm64. It returns the
 // binaries by root file system path.
 func compile(ctx context.Context, cfg Config, work string) (map[string]string, error) {
-	env := slices.Clip(append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "GOFLAGS=-buildvcs=false"))
+	env := slices.Clip(append(append(os.Environ(), cfg.Env...), "GOOS=linux", "GOARCH=arm64", "GOFLAGS=-buildvcs=false"))
 	bins := map[string]string{
 		TillPath:           filepath.Join(work, "kasir"),
 		InitPath:           filepath.Join(work, "init"),
@@ -313,6 +314,7 @@ func bootFiles(ctx context.Context, cfg Config, kernelDir string) (map[string][]
 		files["config.txt"] = []byte(rpiConfig)
 	}
 	files["cmdline.txt"] = []byte(strings.Join(cmdline, " ") + "\n")
+	files[VersionFile] = []byte(cfg.Version + "\n")
 	if cfg.Provision != "" {
 		if err := read("kasir.json", cfg.Provision); err != nil {
 			return nil, err

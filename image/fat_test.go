@@ -143,3 +143,83 @@ func TestFATTooMuch(t *testing.T) {
 		t.Fatalf("21 MiB into a 20 MiB partition: %v, want an error about clusters", err)
 	}
 }
+
+// TestFATUsed: a network update sends the boot partition only up to its
+// last allocated cluster. Written over a partition full of another boot
+// partition's leftovers, that prefix must read back every file.
+func TestFATUsed(t *testing.T) {
+	files := map[string][]byte{
+		"cmdline.txt":          []byte("root=PARTUUID=6b617372-02 init=/gokrazy/init\n"),
+		"vmlinuz":              bytes.Repeat([]byte{0x5a}, 3*fatClusterSize+17),
+		"overlays/a.dtbo":      []byte("overlay"),
+		"ends-with-zeros.bin":  append([]byte("x"), make([]byte, 2*fatClusterSize)...),
+		"kasir-version.txt":    []byte("B\n"),
+		"bcm2712-rpi-5-b.dtb":  bytes.Repeat([]byte{1}, 1000),
+		"bcm2711-rpi-4-b.dtb":  bytes.Repeat([]byte{2}, 5000),
+		"fixup4.dat":           bytes.Repeat([]byte{3}, 7000),
+		"start4.elf":           bytes.Repeat([]byte{4}, 9000),
+		"bcm2710-rpi-3-b.dtb":  bytes.Repeat([]byte{5}, 100),
+		"config.txt":           []byte("kernel=vmlinuz\n"),
+		"overlays/b/c/d.dtbo":  []byte("deep"),
+		"zero-length-file.txt": nil,
+	}
+	const size = 16 * MiB
+	fresh := newMemDisk(size)
+	if err := writeFAT(fresh, 0, size, 0, "KASIR", files, DefaultTime); err != nil {
+		t.Fatal(err)
+	}
+	used, err := fatUsed(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used <= 0 || used >= size {
+		t.Fatalf("used %d of %d bytes", used, size)
+	}
+	for i := used; i < size; i++ {
+		if fresh.b[i] != 0 {
+			t.Fatalf("byte %d, past the %d bytes used, is %#x", i, used, fresh.b[i])
+		}
+	}
+	old := newMemDisk(size)
+	for i := range old.b {
+		old.b[i] = 0xee
+	}
+	copy(old.b, fresh.b[:used])
+	for name, want := range files {
+		if strings.Contains(name, "/") {
+			continue // ReadBootFile reads the root directory only
+		}
+		got, err := ReadBootFile(old, 0, name)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s after a %d-byte update: %d bytes, %v; want %d bytes", name, used, len(got), err, len(want))
+		}
+	}
+	if out, err := exec.Command("fsck.fat", "-n", writeTemp(t, old.b)).CombinedOutput(); err != nil {
+		t.Errorf("fsck.fat of the updated partition: %v\n%s", err, out)
+	}
+}
+
+type memDisk struct{ b []byte }
+
+func newMemDisk(n int64) *memDisk { return &memDisk{b: make([]byte, n)} }
+
+func (m *memDisk) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(m.b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, m.b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (m *memDisk) WriteAt(p []byte, off int64) (int, error) { return copy(m.b[off:], p), nil }
+
+func writeTemp(t *testing.T, b []byte) string {
+	p := filepath.Join(t.TempDir(), "part")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

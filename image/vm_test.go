@@ -4,26 +4,29 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kasirpos/kasir/image"
+	"github.com/kasirpos/kasir/image/imagetest"
 )
 
 // TestVM builds the vm image twice (the bytes must be the same), checks
 // its file systems with the Linux tools, boots it under QEMU, sells
 // through the till's API, kills QEMU, boots the same disk again and finds
-// the sale.
+// the sale. Then it pushes a second version, provisioned for a Mosquitto
+// on the host, to the running till over the network: the push refuses
+// while a cart is open, the new version answers after the reboot with the
+// old sales intact, and a sale made there reaches head office.
 func TestVM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and boots a disk image under QEMU (minutes)")
@@ -33,11 +36,11 @@ func TestVM(t *testing.T) {
 	defer cancel()
 
 	logw := &testWriter{t: t}
-	build := func(out string) *image.Result {
+	build := func(out, version, provision string) *image.Result {
 		t.Helper()
 		start := time.Now()
 		res, err := image.Build(ctx, image.Config{
-			Target: image.TargetVM, Out: out, Version: "test", Source: "..", Demo: true, Log: logw,
+			Target: image.TargetVM, Out: out, Version: version, Source: "..", Demo: true, Provision: provision, Log: logw,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -45,8 +48,8 @@ func TestVM(t *testing.T) {
 		t.Logf("built %s in %s", res.Image, time.Since(start).Round(time.Millisecond))
 		return res
 	}
-	res := build(t.TempDir())
-	if again := build(t.TempDir()); again.Sum != res.Sum {
+	res := build(t.TempDir(), "A", "")
+	if again := build(t.TempDir(), "A", ""); again.Sum != res.Sum {
 		t.Errorf("two builds differ: sha256 %s, then %s", res.Sum, again.Sum)
 	}
 	sums, err := os.ReadFile(res.SHA256)
@@ -57,10 +60,18 @@ func TestVM(t *testing.T) {
 		t.Errorf("%s = %q, want the image's sum %s", res.SHA256, sums, res.Sum)
 	}
 
-	t.Run("contents", func(t *testing.T) { checkContents(t, res.Image) })
+	t.Run("contents", func(t *testing.T) { checkContents(t, res.Image, image.TargetVM) })
+
+	// Version B: the same source, provisioned for head office's broker on
+	// the host, which the guest reaches at QEMU's gateway 10.0.2.2 (slirp
+	// forwards it to the host's loopback, where Mosquitto listens).
+	hq := startHeadOffice(ctx, t)
+	resB := build(t.TempDir(), "B", hq.provision(t))
 
 	// First boot formats /perm; the demo catalog is loaded then.
-	vm := bootVM(ctx, t, res.Image)
+	spec := newVMSpec(t, imagetest.Virt)
+	vm := bootVM(ctx, t, res.Image, spec)
+	password := vm.password(t)
 	c := vm.client(t)
 	c.do(t, "POST", "/api/v1/login", `{"pin":"1111"}`, 200, nil)
 	var shift struct{ Shift json.RawMessage }
@@ -68,47 +79,105 @@ func TestVM(t *testing.T) {
 	if string(shift.Shift) == "null" {
 		c.do(t, "POST", "/api/v1/shift/open", `{"float":200000}`, 0, nil)
 	}
-	var products struct {
-		Products []struct{ SKU string }
-	}
-	c.do(t, "GET", "/api/v1/products?limit=1", "", 200, &products)
-	if len(products.Products) == 0 {
-		t.Fatal("the demo catalog is empty")
-	}
-	var cart struct {
-		ID      string `json:"id"`
-		CashDue int64  `json:"cash_due"`
-	}
-	c.do(t, "POST", "/api/v1/cart/lines", fmt.Sprintf(`{"code":%q,"qty":2}`, products.Products[0].SKU), 200, &cart)
-	var sale struct {
-		Number string
-		Total  int64
-	}
-	c.do(t, "POST", "/api/v1/cart/pay", fmt.Sprintf(`{"cart_id":%q,"payments":[{"method":"cash","amount":%d}]}`, cart.ID, cart.CashDue), 201, &sale)
-	if sale.Number == "" || sale.Total <= 0 {
-		t.Fatalf("sale = %+v", sale)
-	}
-	t.Logf("sold %s for Rp %d", sale.Number, sale.Total)
+	sale := c.sell(t)
 	vm.kill(t)
 
 	// The second boot finds /perm formatted and the sale on it.
-	vm = bootVM(ctx, t, res.Image)
+	vm = bootVM(ctx, t, res.Image, spec)
+	if vm.Console.Contains("first boot: update password") {
+		t.Error("the second boot printed the update password again")
+	}
 	c = vm.client(t)
 	c.do(t, "POST", "/api/v1/login", `{"pin":"1111"}`, 200, nil)
-	var got struct {
-		Number string
-		Total  int64
-	}
-	c.do(t, "GET", "/api/v1/sales/"+sale.Number, "", 200, &got)
-	if got.Number != sale.Number || got.Total != sale.Total {
-		t.Errorf("after the reboot, sale %s = %+v, want total %d", sale.Number, got, sale.Total)
-	}
+	c.checkSale(t, sale)
+
+	t.Run("push", func(t *testing.T) {
+		u, err := image.OpenUpdate(resB.Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer u.Close()
+		if u.Version != "B" {
+			t.Fatalf("update version %q, want B", u.Version)
+		}
+		cfg := image.PushConfig{
+			Till: spec.TillAddr(), Gokrazy: spec.GokrazyAddr(),
+			Password: password, Update: u, Wait: 4 * time.Minute, Log: logw,
+		}
+		bad := cfg
+		bad.Password = "wrong"
+		bad.Force = true
+		if _, err := image.Push(ctx, bad); !errors.Is(err, image.ErrBadPassword) {
+			t.Errorf("push with a wrong password: %v, want %v", err, image.ErrBadPassword)
+		}
+
+		// A cart open: the push refuses (or, until the till answers
+		// /api/v1/busy, says that it cannot tell).
+		cart := c.addLine(t)
+		_, err = image.Push(ctx, cfg)
+		switch {
+		case errors.Is(err, image.ErrTillBusy):
+			t.Logf("refused: %v", err)
+		case errors.Is(err, image.ErrNoBusyCheck):
+			t.Logf("the till has no busy check yet: %v", err)
+		default:
+			t.Fatalf("push with a cart open: %v, want a refusal", err)
+		}
+		second := c.pay(t, cart)
+
+		// The push reboots the till; QEMU (-no-reboot) exits, and is
+		// started again as the Pi's firmware would boot: with the kernel
+		// and cmdline.txt from the boot partition, which now names root B.
+		start := time.Now()
+		pushed := make(chan error, 1)
+		go func() {
+			_, err := image.Push(ctx, cfg)
+			if errors.Is(err, image.ErrNoBusyCheck) {
+				t.Logf("pushing with --force: %v", err)
+				cfg.Force = true
+				_, err = image.Push(ctx, cfg)
+			}
+			pushed <- err
+		}()
+		select {
+		case <-vm.Exited:
+		case err := <-pushed:
+			t.Fatalf("push ended before the till rebooted: %v\n%s", err, vm.Console.Tail(80))
+		case <-time.After(5 * time.Minute):
+			t.Fatalf("the till did not reboot after the push\n%s", vm.Console.Tail(80))
+		}
+		vm = bootVM(ctx, t, res.Image, spec)
+		if err := <-pushed; err != nil {
+			t.Fatalf("push: %v\n%s", err, vm.Console.Tail(80))
+		}
+		t.Logf("network update, reboot included: %s", time.Since(start).Round(100*time.Millisecond))
+		cmdline := vm.Cmdline
+		if !strings.Contains(cmdline, image.RootCmdline(image.RootB)) {
+			t.Errorf("cmdline.txt after the update = %q, want %s", cmdline, image.RootCmdline(image.RootB))
+		}
+		c = vm.client(t)
+		var st struct{ Version string }
+		c.do(t, "GET", "/api/v1/status", "", 200, &st)
+		if st.Version != "B" {
+			t.Errorf("after the push the till runs %q, want B", st.Version)
+		}
+		c.do(t, "POST", "/api/v1/login", `{"pin":"1111"}`, 200, nil)
+		c.checkSale(t, sale)
+		c.checkSale(t, second)
+
+		// B came provisioned: the init copied kasir.json to /perm, and
+		// the till's sales now go to head office.
+		t.Run("uplink", func(t *testing.T) {
+			third := c.sell(t)
+			hq.waitSale(ctx, t, third, vm)
+		})
+	})
 	vm.kill(t)
 }
 
 // checkContents checks the partition table and each file system with the
 // tools Linux has for them.
-func checkContents(t *testing.T, img string) {
+func checkContents(t *testing.T, img, target string) {
 	f, err := os.Open(img)
 	if err != nil {
 		t.Fatal(err)
@@ -127,10 +196,17 @@ func checkContents(t *testing.T, img string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{image.RootCmdline(image.RootA) + " ", "init=" + image.InitPath, "console=ttyAMA0"} {
+	console := "console=ttyAMA0"
+	if target == image.TargetRPi {
+		console = "console=serial0,115200"
+	}
+	for _, w := range []string{image.RootCmdline(image.RootA) + " ", "init=" + image.InitPath, console} {
 		if !bytes.Contains(cmdline, []byte(w)) {
 			t.Errorf("cmdline.txt = %q, want %q in it", cmdline, w)
 		}
+	}
+	if v, err := image.ReadBootFile(f, boot.Offset, image.VersionFile); err != nil || len(bytes.TrimSpace(v)) == 0 {
+		t.Errorf("%s: %q, %v; want the version", image.VersionFile, v, err)
 	}
 	if !bytes.HasSuffix(cmdline, []byte("\n")) {
 		t.Errorf("cmdline.txt = %q, want a final newline (gokrazy's switch pads before it)", cmdline)
@@ -140,6 +216,9 @@ func checkContents(t *testing.T, img string) {
 	fat := filepath.Join(dir, "boot.fat")
 	extract(t, f, boot, fat)
 	run(t, "fsck.fat", "-n", "-v", fat)
+	if target == image.TargetRPi {
+		checkFirmware(t, fat)
+	}
 
 	for _, n := range []int{image.RootA, image.RootB} {
 		p := ps[n-1]
@@ -197,101 +276,59 @@ func run(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
-// vm is a QEMU running the image.
-type vm struct {
-	cmd     *exec.Cmd
-	console *syncBuffer
-	base    string
-	exited  chan struct{}
+func newVMSpec(t testing.TB, machine string) imagetest.Spec {
+	t.Helper()
+	s, err := imagetest.NewSpec(machine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
-// bootVM boots img the way the Pi's firmware would: with the kernel and
-// the command line read from its boot partition (QEMU's virt machine has
-// no firmware that reads FAT), and waits until the till answers /healthz.
-func bootVM(ctx context.Context, t *testing.T, img string) *vm {
-	t.Helper()
-	f, err := os.Open(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, ps, err := image.ReadPartitions(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kernel, err := image.ReadBootFile(f, ps[image.BootPartition-1].Offset, "vmlinuz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmdline, err := image.ReadBootFile(f, ps[image.BootPartition-1].Offset, "cmdline.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	kpath := filepath.Join(t.TempDir(), "vmlinuz")
-	if err := os.WriteFile(kpath, kernel, 0o644); err != nil {
-		t.Fatal(err)
-	}
+// vm is a QEMU running the image.
+type vm struct{ *imagetest.VM }
 
-	port := freePort(t)
-	v := &vm{console: &syncBuffer{}, base: fmt.Sprintf("http://127.0.0.1:%d", port), exited: make(chan struct{})}
-	v.cmd = exec.Command("qemu-system-aarch64",
-		"-M", "virt", "-cpu", "cortex-a57", "-smp", "2", "-m", "1024",
-		"-nographic", "-no-reboot",
-		"-kernel", kpath, "-append", strings.TrimSpace(string(cmdline)),
-		"-drive", "file="+img+",format=raw,if=virtio",
-		// User networking only, forwarded from loopback.
-		"-netdev", fmt.Sprintf("user,id=net0,hostfwd=tcp:127.0.0.1:%d-:8080", port),
-		"-device", "virtio-net-pci,netdev=net0",
-	)
-	v.cmd.Stdout, v.cmd.Stderr = v.console, v.console
-	start := time.Now()
-	if err := v.cmd.Start(); err != nil {
+// bootVM boots img (see imagetest.Boot) and waits, at most 4 minutes
+// (virt) or 6 (raspi3b, whose emulated SD card is slow), until the till
+// answers /healthz. A first boot under virt, with the demo catalog to load,
+// takes under a minute and a half here on a loaded machine.
+func bootVM(ctx context.Context, t testing.TB, img string, spec imagetest.Spec) *vm {
+	t.Helper()
+	wait := 4 * time.Minute
+	if spec.Machine == imagetest.Raspi3B {
+		wait = 6 * time.Minute
+	}
+	v, err := imagetest.Boot(ctx, img, spec, wait)
+	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { v.cmd.Wait(); close(v.exited) }()
 	t.Cleanup(func() {
-		v.cmd.Process.Kill()
-		<-v.exited
+		v.Kill()
 		if t.Failed() {
-			t.Logf("serial console:\n%s", v.console.tail(150))
+			t.Logf("serial console:\n%s", v.Console.Tail(150))
 		}
 	})
+	t.Logf("%s: boot to serving: %s (kernel to init: %s, to the till starting: %s)", spec.Machine,
+		v.Serving.Round(100*time.Millisecond), v.Kernel.Round(100*time.Millisecond), v.Till.Round(100*time.Millisecond))
+	return &vm{v}
+}
 
-	// Bounded: a first boot under software emulation, with the demo
-	// catalog to load, takes under a minute here.
-	deadline := time.Now().Add(4 * time.Minute)
-	for {
-		req, _ := http.NewRequestWithContext(ctx, "GET", v.base+"/healthz", nil)
-		hc := &http.Client{Timeout: 3 * time.Second}
-		resp, err := hc.Do(req)
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				t.Logf("boot to serving: %s", time.Since(start).Round(100*time.Millisecond))
-				return v
-			}
-		}
-		select {
-		case <-v.exited:
-			t.Fatalf("QEMU exited before the till answered: %v\n%s", v.cmd.ProcessState, v.console.tail(150))
-		case <-ctx.Done():
-			t.Fatalf("the till did not answer /healthz: %v\n%s", ctx.Err(), v.console.tail(150))
-		case <-time.After(500 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the till did not answer /healthz within 4 minutes\n%s", v.console.tail(150))
-		}
+// password is the update password the init printed at first boot.
+func (v *vm) password(t testing.TB) string {
+	t.Helper()
+	pw, err := v.Password()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, v.Console.Tail(100))
 	}
+	return pw
 }
 
 // kill pulls the plug: SIGKILL, no shutdown.
-func (v *vm) kill(t *testing.T) {
+func (v *vm) kill(t testing.TB) {
 	t.Helper()
-	if err := v.cmd.Process.Kill(); err != nil {
+	if err := v.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	<-v.exited
 }
 
 type client struct {
@@ -299,17 +336,17 @@ type client struct {
 	hc   *http.Client
 }
 
-func (v *vm) client(t *testing.T) *client {
+func (v *vm) client(t testing.TB) *client {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &client{base: v.base, hc: &http.Client{Jar: jar, Timeout: time.Minute}}
+	return &client{base: v.Base, hc: &http.Client{Jar: jar, Timeout: time.Minute}}
 }
 
 // do sends a JSON request and decodes the answer into out. want 0 accepts
 // any 2xx.
-func (c *client) do(t *testing.T, method, path, body string, want int, out any) {
+func (c *client) do(t testing.TB, method, path, body string, want int, out any) {
 	t.Helper()
 	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
 	if err != nil {
@@ -334,40 +371,67 @@ func (c *client) do(t *testing.T, method, path, body string, want int, out any) 
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) tail(lines int) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ls := strings.Split(s.b.String(), "\n")
-	if len(ls) > lines {
-		ls = ls[len(ls)-lines:]
-	}
-	return strings.Join(ls, "\n")
-}
-
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w *testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// checkFirmware checks that the Pi boot partition holds what the firmware
+// of a 3B+, 4 and 5 reads: the first stage (3B+), the GPU firmware and its
+// fixups (3B+, 4; the 5 has them in its EEPROM), config.txt and the files
+// it names, cmdline.txt, each board's device tree and the overlays.
+func checkFirmware(t *testing.T, fat string) {
+	t.Helper()
+	out := run(t, "fsck.fat", "-n", "-l", fat)
+	have := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[0] == "Checking" && f[1] == "file" {
+			have[strings.ToLower(strings.TrimPrefix(f[2], "/"))] = true
+		}
+	}
+	f, err := os.Open(fat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	config, err := image.ReadBootFile(f, 0, "config.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"bootcode.bin", "start.elf", "fixup.dat", "start4.elf", "fixup4.dat",
+		"config.txt", "cmdline.txt",
+		"bcm2710-rpi-3-b-plus.dtb", "bcm2710-rpi-3-b.dtb", "bcm2711-rpi-4-b.dtb",
+		"bcm2712-rpi-5-b.dtb", "bcm2712d0-rpi-5-b.dtb",
+		"overlays/overlay_map.dtb",
+	}
+	var kernel string
+	for _, l := range strings.Split(string(config), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(l), "=")
+		switch {
+		case !ok || strings.HasPrefix(k, "#"):
+		case k == "kernel":
+			kernel = v
+			want = append(want, v)
+		case k == "dtoverlay":
+			name, _, _ := strings.Cut(v, ",")
+			want = append(want, "overlays/"+name+".dtbo")
+		}
+	}
+	if kernel == "" {
+		t.Errorf("config.txt names no kernel:\n%s", config)
+	}
+	if !strings.Contains(string(config), "arm_64bit=1") {
+		t.Errorf("config.txt does not start the CPU in 64-bit mode:\n%s", config)
+	}
+	for _, w := range want {
+		if !have[w] {
+			t.Errorf("the boot partition lacks %s", w)
+		}
+	}
+	if t.Failed() {
+		t.Logf("fsck.fat -l:\n%s", out)
+	}
 }

@@ -15,6 +15,13 @@ const usage = `usage: kasir-image <command> [flags]
 
 commands:
   build   build the disk image (--target vm|rpi --out DIR [--version V] [--provision kasir.json] [--demo])
+  push    update a till over the LAN (--till HOST[:PORT] --image FILE.img | --root F --boot F, --password-file F)
+
+push refuses while the till has a cart open or a payment in progress, and
+waits until the new version answers. The password is the till's own: it is
+printed once on the till's console (serial header and screen) at first boot,
+and kept on the till in /perm/gokr-pw.txt (from the card on Linux:
+debugfs -R 'cat /gokr-pw.txt' /dev/sdX4).
 `
 
 // run is the whole program: a test can call it with its own arguments and
@@ -27,6 +34,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd := args[0]; cmd {
 	case "build":
 		return build(ctx, args[1:], stdout, stderr)
+	case "push":
+		return push(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

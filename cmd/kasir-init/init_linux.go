@@ -22,6 +22,9 @@ func initMain() error {
 	}
 	services := []*gokrazy.Service{
 		gokrazy.NewService(exec.Command("/gokrazy/dhcp")),
+		// USB network adapters and QEMU's raspi3b usb-net come up as
+		// usb0; this one waits for it, harmlessly, where there is none.
+		gokrazy.NewService(exec.Command("/gokrazy/dhcp", "-interface=usb0")),
 		gokrazy.NewService(exec.Command("/gokrazy/ntp")),
 		gokrazy.NewService(exec.Command("/gokrazy/randomd")),
 		gokrazy.NewService(exec.Command(tillLink)),

@@ -1,7 +1,9 @@
 // Command kasir-init is the till's init, /gokrazy/init in the image that
-// `kasir-image build` writes: gokrazy's Boot, then Kasir's own first-boot
-// steps for /perm, then gokrazy's supervisor running dhcp, ntp, randomd and
-// the till.
+// `kasir-image build` writes: Kasir's own steps for /perm (format it when
+// blank; at first boot, make this till's update password and print it once
+// on the console, and copy kasir.json from the boot partition), then
+// gokrazy's Boot, then gokrazy's supervisor running dhcp (on eth0
+// and on usb0), ntp, randomd and the till.
 //
 // The same binary, started as /user/till (a symlink to it), runs the till
 // and copies its log to the serial console as well as to gokrazy's log.

@@ -150,7 +150,14 @@ func ensurePassword() error {
 		return err
 	}
 	pw := strings.ToLower(base32.StdEncoding.EncodeToString(b))
-	return writeDurably(p, []byte(pw+"\n"), 0o600)
+	if err := writeDurably(p, []byte(pw+"\n"), 0o600); err != nil {
+		return err
+	}
+	// Once, on the console (the serial header and the screen), for the
+	// technician who sets the till up: `kasir-image push` needs it, and
+	// later it is only on /perm.
+	log.Printf("kasir-init: first boot: update password for this till (gokrazy web UI, user gokrazy): %s", pw)
+	return nil
 }
 
 // copyProvisioning copies kasir.json from the boot partition to /perm,
