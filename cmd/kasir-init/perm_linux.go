@@ -17,6 +17,8 @@ import (
 	"syscall"
 
 	"github.com/kasirpos/kasir/image"
+	"github.com/kasirpos/kasir/internal/durable"
+	"github.com/kasirpos/kasir/wire"
 )
 
 const (
@@ -70,8 +72,39 @@ func preparePerm() error {
 	if err := ensurePassword(); err != nil {
 		log.Printf("kasir-init: gokrazy password: %v", err)
 	}
-	if err := copyProvisioning(partition(disk, image.BootPartition)); err != nil {
+	boot := partition(disk, image.BootPartition)
+	if err := copyProvisioning(boot); err != nil {
 		log.Printf("kasir-init: %s: %v", provisioning, err)
+	}
+	if err := ensureSetupPIN(boot); err != nil {
+		log.Printf("kasir-init: setup PIN: %v", err)
+	}
+	return nil
+}
+
+// ensureSetupPIN makes the till's setup PIN at first boot: on /perm, where
+// the till reads it, and on the boot partition, where a technician reads it
+// from a laptop to open the setup screen. There is no shared default.
+func ensureSetupPIN(boot string) error {
+	p := filepath.Join(permDir, wire.SetupPINFile)
+	if _, err := os.Stat(p); err == nil {
+		return nil
+	}
+	pin, err := wire.NewSetupPIN()
+	if err != nil {
+		return err
+	}
+	text := []byte(wire.SetupPINText(pin))
+	if err := durable.WriteFile(p, text, 0o600); err != nil {
+		return err
+	}
+	log.Printf("kasir-init: first boot: setup PIN for this till: %s (also in %s on the boot partition)", pin, wire.SetupPINFile)
+	if err := syscall.Mount(boot, "/mnt", "vfat", 0, ""); err != nil {
+		return fmt.Errorf("mount boot partition %s read-write: %w", boot, err)
+	}
+	defer syscall.Unmount("/mnt", 0)
+	if err := durable.WriteFile(filepath.Join("/mnt", wire.SetupPINFile), text, 0o644); err != nil {
+		return fmt.Errorf("write the setup PIN to the boot partition: %w", err)
 	}
 	return nil
 }
@@ -150,7 +183,7 @@ func ensurePassword() error {
 		return err
 	}
 	pw := strings.ToLower(base32.StdEncoding.EncodeToString(b))
-	if err := writeDurably(p, []byte(pw+"\n"), 0o600); err != nil {
+	if err := durable.WriteFile(p, []byte(pw+"\n"), 0o600); err != nil {
 		return err
 	}
 	// Once, on the console (the serial header and the screen), for the
@@ -180,38 +213,9 @@ func copyProvisioning(boot string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeDurably(dst, b, 0o600); err != nil {
+	if err := durable.WriteFile(dst, b, 0o600); err != nil {
 		return err
 	}
 	log.Printf("kasir-init: copied %s from the boot partition to /perm", provisioning)
 	return nil
-}
-
-// writeDurably writes, fsyncs, renames into place and fsyncs the directory.
-func writeDurably(name string, b []byte, mode fs.FileMode) error {
-	tmp := name + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(name))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

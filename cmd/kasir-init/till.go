@@ -19,21 +19,29 @@ const (
 	httpAddr   = ":8080"
 	serveArgs  = "/etc/kasir/serve.args"
 	permConfig = "/perm/kasir.json"
+	// permSetupPIN is made at first boot by ensureSetupPIN.
+	permSetupPIN = "/perm/kasir-setup-pin.txt"
 )
 
 // runTill runs `kasir serve` on /perm and waits for it. Its output goes to
 // gokrazy's log (this process's stdout and stderr) and to the console.
 func runTill(extra []string) error {
-	args := []string{"serve", "--data", dataDir, "--http", httpAddr}
-	if _, err := os.Stat(permConfig); err == nil {
-		args = append(args, "--provision", permConfig)
-	}
+	args := []string{"serve", "--data", dataDir, "--http", httpAddr, "--setup-pin-file", permSetupPIN, "--set-hostname"}
+	demo := false
 	if b, err := os.ReadFile(serveArgs); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
 			if l = strings.TrimSpace(l); l != "" {
 				args = append(args, l)
+				demo = demo || l == "--demo"
 			}
 		}
+	}
+	// The provisioning file always, but on a demo image that has none:
+	// without a valid one the till shows its setup screen (behind the
+	// setup PIN) rather than sell unidentified, and saves what the
+	// technician enters there.
+	if _, err := os.Stat(permConfig); err == nil || !demo {
+		args = append(args, "--provision", permConfig)
 	}
 	args = append(args, extra...)
 
