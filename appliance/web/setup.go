@@ -25,8 +25,10 @@ import (
 type Setup struct {
 	pin     string
 	pinFile string
-	now     func() time.Time
-	log     *slog.Logger
+	// updatePassword reads the update password; nil when there is none.
+	updatePassword func() (string, error)
+	now            func() time.Time
+	log            *slog.Logger
 
 	mu        sync.Mutex
 	lockouts  map[string]*setupLockout
@@ -44,6 +46,9 @@ type SetupOptions struct {
 	// PIN is the setup PIN; PINFile tells the technician where to read it.
 	PIN     string
 	PINFile string
+	// UpdatePassword, when set, reads the till's update password (the
+	// one `kasir-image push` needs), shown to whoever unlocked setup.
+	UpdatePassword func() (string, error)
 	// Now defaults to time.Now.
 	Now func() time.Time
 	Log *slog.Logger
@@ -64,7 +69,7 @@ type setupLockout struct {
 
 // NewSetup returns the setup screen's state.
 func NewSetup(o SetupOptions) *Setup {
-	st := &Setup{pin: o.PIN, pinFile: o.PINFile, now: o.Now, log: o.Log,
+	st := &Setup{pin: o.PIN, pinFile: o.PINFile, now: o.Now, log: o.Log, updatePassword: o.UpdatePassword,
 		lockouts: map[string]*setupLockout{}, sessions: map[string]time.Time{}, setupIdle: setupIdleAfter}
 	if st.now == nil {
 		st.now = time.Now
@@ -146,9 +151,19 @@ func (st *Setup) state(s *Server) http.HandlerFunc {
 		if problems == nil {
 			problems = []wire.Problem{}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{
+		out := map[string]any{
 			"mode": mode, "problems": problems, "pin_file": st.pinFile, "unlocked": unlocked,
-		})
+		}
+		if unlocked && st.updatePassword != nil {
+			// Printed once on the console at first boot; here the
+			// technician finds it again, behind the setup PIN.
+			if pw, err := st.updatePassword(); err == nil {
+				out["update_password"] = pw
+			} else {
+				st.log.Warn("update password", "err", err)
+			}
+		}
+		writeJSON(w, http.StatusOK, out)
 	}
 }
 

@@ -21,12 +21,15 @@ const (
 	permConfig = "/perm/kasir.json"
 	// permSetupPIN is made at first boot by ensureSetupPIN.
 	permSetupPIN = "/perm/kasir-setup-pin.txt"
+	// permPassword is gokrazy's update password, made at first boot.
+	permPassword = "/perm/gokr-pw.txt"
 )
 
 // runTill runs `kasir serve` on /perm and waits for it. Its output goes to
 // gokrazy's log (this process's stdout and stderr) and to the console.
 func runTill(extra []string) error {
-	args := []string{"serve", "--data", dataDir, "--http", httpAddr, "--setup-pin-file", permSetupPIN, "--set-hostname"}
+	args := []string{"serve", "--data", dataDir, "--http", httpAddr, "--setup-pin-file", permSetupPIN, "--set-hostname",
+		"--update-password-file", permPassword}
 	demo := false
 	if b, err := os.ReadFile(serveArgs); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {

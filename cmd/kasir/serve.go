@@ -32,6 +32,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	provision := fs.String("provision", "", "provisioning file (kasir.json from `kasir-hq till add`): identity and the link to head office; when missing or invalid the till serves its setup screen")
 	allow := fs.String("allow-host", "", "comma-separated host names the till answers to, besides IP addresses, localhost and its hostname")
 	devicesFile := fs.String("devices", "", "devices file (printer, drawer, display, scanners); overrides the provisioning file's devices")
+	updatePW := fs.String("update-password-file", "", "the till's update password (gokrazy's, made at first boot), shown on the unlocked setup screen")
 	pinFile := fs.String("setup-pin-file", "", "the setup PIN's text file, made at first start (default: "+setupPINName+" beside the provisioning file, else in the data directory)")
 	setHost := fs.Bool("set-hostname", false, "once provisioned, set the system hostname to kasir-STORE-TILL (on gokrazy)")
 	trustMode := fs.String("clock-trust", "ntp", "when the clock counts as right: ntp (once the kernel reports NTP synchronised; sales before carry clock_untrusted) or always")
@@ -106,7 +107,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	setup, err := newSetup(*pinFile, *provision, *data, log)
+	setup, err := newSetup(*pinFile, *provision, *data, *updatePW, log)
 	if err != nil {
 		return err
 	}
@@ -168,7 +169,7 @@ func loadProvision(path string) (*wire.Provision, []wire.Problem) {
 // PIN file goes where --setup-pin-file says (the boot partition, on a
 // till), else beside the provisioning file or in the data directory; when
 // that place cannot be written, into the data directory.
-func newSetup(pinFile, provision, data string, log *slog.Logger) (*web.Setup, error) {
+func newSetup(pinFile, provision, data, updatePW string, log *slog.Logger) (*web.Setup, error) {
 	path := pinFile
 	if path == "" {
 		path = filepath.Join(data, setupPINName)
@@ -188,7 +189,14 @@ func newSetup(pinFile, provision, data string, log *slog.Logger) (*web.Setup, er
 			return nil, err
 		}
 	}
-	return web.NewSetup(web.SetupOptions{PIN: pin, PINFile: path, Log: log}), nil
+	o := web.SetupOptions{PIN: pin, PINFile: path, Log: log}
+	if updatePW != "" {
+		o.UpdatePassword = func() (string, error) {
+			b, err := os.ReadFile(updatePW)
+			return strings.TrimSpace(string(b)), err
+		}
+	}
+	return web.NewSetup(o), nil
 }
 
 // awaitSetup serves the setup screen until the technician saves a good

@@ -106,7 +106,11 @@ func TestSetupProvisionsAndCreatesFirstSupervisor(t *testing.T) {
 	data := filepath.Join(dir, "kasir")
 	prov := filepath.Join(dir, "kasir.json")
 	pinFile := filepath.Join(dir, "boot", "kasir-setup-pin.txt")
-	s := startTill(t, "--data", data, "--provision", prov, "--setup-pin-file", pinFile)
+	pwFile := filepath.Join(dir, "gokr-pw.txt")
+	if err := os.WriteFile(pwFile, []byte("update-secret-123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startTill(t, "--data", data, "--provision", prov, "--setup-pin-file", pinFile, "--update-password-file", pwFile)
 	c := newClient(t, s.URL)
 
 	var hz healthz
@@ -153,7 +157,19 @@ func TestSetupProvisionsAndCreatesFirstSupervisor(t *testing.T) {
 	if code, b := c.do("POST", "/api/v1/setup/unlock", map[string]string{"pin": "00000000"}, nil); code != 401 {
 		t.Fatalf("wrong setup PIN: %d %s", code, b)
 	}
+	var locked map[string]any
+	c.must(200, "GET", "/api/v1/setup", nil, &locked)
+	if _, shown := locked["update_password"]; shown {
+		t.Error("the update password shows before the setup PIN")
+	}
 	c.must(200, "POST", "/api/v1/setup/unlock", map[string]string{"pin": pin}, nil)
+	var unlocked struct {
+		UpdatePassword string `json:"update_password"`
+	}
+	c.must(200, "GET", "/api/v1/setup", nil, &unlocked)
+	if unlocked.UpdatePassword != "update-secret-123" {
+		t.Errorf("update password on the unlocked setup screen: %q", unlocked.UpdatePassword)
+	}
 
 	bad := map[string]any{"store": "S 001", "till": "T01"}
 	code, b := c.do("POST", "/api/v1/setup/provision", bad, nil)

@@ -79,6 +79,8 @@
     $("setup-pin-file").textContent = file.split("/").pop();
     $("setup-pin-path").textContent = "(" + file + ")";
     problems(state.mode === "provision" ? state.problems : []);
+    $("setup-update-pw-box").hidden = !state.update_password;
+    $("setup-update-pw").textContent = state.update_password || "";
     if (state.mode === "done") {
       show("setup-done");
       return;
