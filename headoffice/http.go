@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -27,8 +28,11 @@ func (db *DB) Handler(log *slog.Logger) http.Handler {
 //	GET /api/v1/fleet       every till, with online, last_seen_seconds and oldest_unsynced_seconds
 //	GET /api/v1/sales       ?day=YYYY-MM-DD (required) &store= &till= &kind= &limit=
 //	GET /api/v1/zreports    ?store= &till= &limit=
+//	GET /api/v1/qris/reconcile       ?from= &to= (YYYY-MM-DD) &store= &state=open|done|all &limit=
+//	POST /api/v1/qris/reconcile/mark {"id","by"}: checked (static) or resolved (late); idempotent
 //	GET /                   the fleet page
 //	GET /sales              the sales page
+//	GET /qris               the QRIS reconciliation page
 //
 // Errors are {"error":{"code","message"}}; the full chain goes to the log.
 func NewHandler(st Store, log *slog.Logger) http.Handler {
@@ -40,10 +44,13 @@ func NewHandler(st Store, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /api/v1/fleet", h.fleet)
 	mux.HandleFunc("GET /api/v1/sales", h.sales)
 	mux.HandleFunc("GET /api/v1/zreports", h.zreports)
+	mux.HandleFunc("GET /api/v1/qris/reconcile", h.qrisReconcile)
+	mux.HandleFunc("POST /api/v1/qris/reconcile/mark", h.qrisMark)
 	ui, _ := fs.Sub(uiFiles, "ui")
 	static := http.FileServerFS(ui)
 	mux.HandleFunc("GET /{$}", h.page(ui, "fleet.html"))
 	mux.HandleFunc("GET /sales", h.page(ui, "sales.html"))
+	mux.HandleFunc("GET /qris", h.page(ui, "qris.html"))
 	mux.Handle("GET /ui/", http.StripPrefix("/ui/", static))
 	return securityHeaders(mux)
 }
@@ -147,6 +154,50 @@ func (h *handler) zreports(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, reports)
 }
 
+func (h *handler) qrisReconcile(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := intParam(q.Get("limit"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rep, err := h.st.QRISReconcile(r.Context(), QRISQuery{Store: q.Get("store"), From: q.Get("from"), To: q.Get("to"),
+		State: q.Get("state"), Limit: limit})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// QRISMark is the body of POST /api/v1/qris/reconcile/mark.
+type QRISMark struct {
+	ID string `json:"id"`
+	By string `json:"by"` // who checked it
+}
+
+// qrisMark takes JSON only: a cross-site form cannot send it without a
+// preflight.
+func (h *handler) qrisMark(w http.ResponseWriter, r *http.Request) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		h.fail(w, r, appliance.Errorf(appliance.CodeInvalid, "content type must be application/json"))
+		return
+	}
+	var m QRISMark
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		h.fail(w, r, appliance.Errorf(appliance.CodeInvalid, "body is not {\"id\",\"by\"}"))
+		return
+	}
+	it, err := h.st.MarkQRIS(r.Context(), m.ID, m.By)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, it)
+}
+
 func intParam(s string) (int, error) {
 	if s == "" {
 		return 0, nil
@@ -168,6 +219,9 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// Our own validation messages: they name the parameter at fault
 		// and carry no SQL or paths.
 		status, msg = http.StatusBadRequest, e.Detail
+	}
+	if code == appliance.CodeNotFound && errors.As(err, &e) {
+		status, msg = http.StatusNotFound, e.Detail
 	}
 	if status >= 500 {
 		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -111,6 +111,8 @@ func TestHTTPPages(t *testing.T) {
 	for _, tt := range []struct{ url, ctype, contains string }{
 		{"/", "text/html", "/api/v1/fleet"},
 		{"/sales", "text/html", "Penjualan"},
+		{"/qris", "text/html", "/ui/qris.js"},
+		{"/ui/qris.js", "javascript", "/api/v1/qris/reconcile"},
 		{"/ui/fleet.js", "javascript", "/api/v1/fleet"},
 		{"/ui/app.css", "text/css", "--ok"},
 	} {

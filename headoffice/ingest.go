@@ -203,6 +203,9 @@ func (db *DB) apply(ctx context.Context, tx *sql.Tx, b *wire.Batch, seq int64, r
 		number, docKind, total, ref, user, string(raw), now.UnixNano()); err != nil {
 		return fmt.Errorf("insert record: %w", err)
 	}
+	if err := qrisApply(ctx, tx, b.Store, b.Till, b.Epoch, seq, &m); err != nil {
+		return err
+	}
 	if m.Kind == appliance.RecShiftClose && m.Report != nil {
 		rep, err := json.Marshal(m.Report)
 		if err != nil {

@@ -11,10 +11,14 @@ import (
 type migration struct {
 	name string
 	sql  string
+	// fill, when set, runs after sql in the same transaction: data the
+	// new schema derives from what is already stored.
+	fill func(ctx context.Context, tx *sql.Tx) error
 }
 
 var migrations = []migration{
-	{"base schema", baseSchema},
+	{"base schema", baseSchema, nil},
+	{"QRIS reconciliation", qrisSchema, qrisBackfill},
 }
 
 // migrate brings the schema up to date, one migration per transaction. Two
@@ -38,6 +42,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("headoffice: migrate to version %d (%s): %w", version+1, m.name, err)
+		}
+		if m.fill != nil {
+			if err := m.fill(ctx, tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("headoffice: migrate to version %d (%s): %w", version+1, m.name, err)
+			}
 		}
 		// PRAGMA takes no parameters; version is an int we made.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version+1)); err != nil {

@@ -133,7 +133,8 @@ func pgNullText(s string) any {
 // pgMigrations move the schema from version i to i+1, where i is the index.
 // Shipped migrations are never edited; add a new step.
 var pgMigrations = []migration{
-	{"base schema", pgBaseSchema},
+	{"base schema", pgBaseSchema, nil},
+	{"QRIS reconciliation", pgQRISSchema, pgQRISBackfill},
 }
 
 // pgMigrateLock is the advisory lock key that makes processes opening one
@@ -180,6 +181,11 @@ func pgMigrateStep(ctx context.Context, db *sql.DB) (version int, done bool, err
 	m := pgMigrations[version]
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return version, false, fmt.Errorf("migrate to version %d (%s): %w", version+1, m.name, err)
+	}
+	if m.fill != nil {
+		if err := m.fill(ctx, tx); err != nil {
+			return version, false, fmt.Errorf("migrate to version %d (%s): %w", version+1, m.name, err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name) VALUES ($1, $2)`, version+1, m.name); err != nil {
 		return version, false, fmt.Errorf("migrate: set version %d: %w", version+1, err)

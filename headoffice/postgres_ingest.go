@@ -220,6 +220,8 @@ func (p *PG) pgApply(ctx context.Context, tx *sql.Tx, b *wire.Batch, recs []pgHe
 		bodies    = make([][]byte, n)
 		zReports  []appliance.OutboxMessage
 		zSeqs     []int64
+		qrisMsgs  []appliance.OutboxMessage
+		qrisSeqs  []int64
 		textOrNil = func(s string) *string {
 			if s == "" {
 				return nil
@@ -257,6 +259,10 @@ func (p *PG) pgApply(ctx context.Context, tx *sql.Tx, b *wire.Batch, recs []pgHe
 		if m.Kind == appliance.RecShiftClose && m.Report != nil {
 			zReports, zSeqs = append(zReports, m), append(zSeqs, r.seq)
 		}
+		switch m.Kind {
+		case appliance.RecSale, appliance.RecQRISLate, appliance.RecQRISLateAck:
+			qrisMsgs, qrisSeqs = append(qrisMsgs, m), append(qrisSeqs, r.seq)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO records
 		(store, till, epoch, seq, kind, time, number, doc_kind, total, ref, user_name, body, applied)
@@ -267,6 +273,11 @@ func (p *PG) pgApply(ctx context.Context, tx *sql.Tx, b *wire.Batch, recs []pgHe
 		ORDER BY r.ord`,
 		b.Store, b.Till, b.Epoch, now, seqs, kinds, times, numbers, docKinds, totals, refs, users, bodies); err != nil {
 		return fmt.Errorf("insert records %d-%d: %w", seqs[0], seqs[n-1], err)
+	}
+	for i := range qrisMsgs {
+		if err := pgQRISApply(ctx, tx, b.Store, b.Till, b.Epoch, qrisSeqs[i], &qrisMsgs[i]); err != nil {
+			return fmt.Errorf("apply seq %d: %w", qrisSeqs[i], err)
+		}
 	}
 	for i, m := range zReports {
 		rep, err := json.Marshal(m.Report)

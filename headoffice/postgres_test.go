@@ -162,6 +162,9 @@ var storeScenarios = []struct {
 	{"FleetFromStatusAndConfigAcks", scenarioFleet},
 	{"WorkerAcksAfterCommit", scenarioWorker},
 	{"HTTPFleet", scenarioHTTP},
+	{"QRISReconcile", scenarioQRIS},
+	{"QRISBackfill", scenarioQRISBackfill},
+	{"HTTPQRISReconcile", scenarioHTTPQRIS},
 }
 
 func runScenarios(t *testing.T, be backend) {

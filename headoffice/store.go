@@ -29,6 +29,10 @@ type Store interface {
 	Sales(ctx context.Context, q SalesQuery) ([]SaleRow, error)
 	ZReports(ctx context.Context, store, till string, limit int) ([]appliance.ShiftReport, error)
 	NextVersion(ctx context.Context, kind string) (int64, error)
+	// QRISReconcile lists the QRIS payments to check against the bank
+	// statement; MarkQRIS marks one checked (or resolved), idempotently.
+	QRISReconcile(ctx context.Context, q QRISQuery) (*QRISReport, error)
+	MarkQRIS(ctx context.Context, id, by string) (*QRISItem, error)
 }
 
 var _ Store = (*DB)(nil)

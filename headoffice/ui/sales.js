@@ -29,7 +29,8 @@ async function load() {
     document.getElementById('rows').replaceChildren(...(rows.length ? rows.map(r => el('tr', {},
       el('td', {}, r.time.slice(11, 19)), el('td', {}, r.store), el('td', {}, r.till),
       el('td', {}, r.number), el('td', {class: r.kind === 'sale' && !reconcile(r) ? '' : 'warn'},
-        (KINDS[r.kind] || r.kind) + (reconcile(r) ? ' · cek QRIS' : '')),
+        KINDS[r.kind] || r.kind, reconcile(r) ? ' · ' : null,
+        reconcile(r) ? el('a', {href: '/qris?' + new URLSearchParams({store: r.store, from: r.day, to: r.day, state: 'all'})}, 'cek QRIS') : null),
       el('td', {}, r.user || ''), el('td', {}, r.ref || ''),
       el('td', {class: 'num'}, rupiah(r.kind === 'sale' ? r.total : -r.total)))) :
       [el('tr', {}, el('td', {colspan: 8, class: 'muted'}, 'Tidak ada penjualan pada tanggal ini.'))]));
