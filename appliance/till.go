@@ -34,6 +34,9 @@ type TillOptions struct {
 	// over the config's receipt_width: head office sets that for a fleet
 	// whose printers differ, and a receipt wider than its paper cannot print.
 	ReceiptWidth int
+	// Devices, if set, reports the other peripherals (pole display,
+	// scanners) for the status strip.
+	Devices func() []DeviceStatus
 	// ClockTrusted reports whether the system clock is known to be right
 	// (NTP has synchronised). Once it says yes the till trusts its clock
 	// until it stops; nil means always trusted.
@@ -54,6 +57,7 @@ type Till struct {
 	onCommit   func()
 	onCustomer func(CustomerView)
 	paperWidth int
+	devices    func() []DeviceStatus
 	log        *slog.Logger
 	version    string
 
@@ -92,7 +96,7 @@ func NewTill(ctx context.Context, o TillOptions) (*Till, error) {
 		store: o.Store, catalog: o.Catalog, printer: o.Printer, drawer: o.Drawer,
 		now: o.Now, online: o.Online, onCommit: o.OnCommit, log: o.Log, version: o.Version,
 		sessions: map[string]*session{}, lockouts: map[string]*lockout{},
-		spool: make(spoolLock, 1), onCustomer: o.OnCustomer, paperWidth: o.ReceiptWidth,
+		spool: make(spoolLock, 1), onCustomer: o.OnCustomer, paperWidth: o.ReceiptWidth, devices: o.Devices,
 		clockCheck: o.ClockTrusted, clockTrust: o.ClockTrusted == nil,
 		customer: customerHub{view: CustomerView{State: CustomerIdle, Lines: []CustomerLine{}}, changed: make(chan struct{})},
 	}

@@ -19,6 +19,7 @@ type Status struct {
 	Catalog       CatalogStatus   `json:"catalog"`
 	Printer       DeviceStatus    `json:"printer"`
 	Drawer        DeviceStatus    `json:"drawer"`
+	Devices       []DeviceStatus  `json:"devices,omitempty"` // pole display, scanners
 	PrintQueue    PrintQueueState `json:"print_queue"`
 	ShiftOpen     bool            `json:"shift_open"`
 	ShiftID       int64           `json:"shift_id,omitempty"`
@@ -90,5 +91,8 @@ func (t *Till) Status(ctx context.Context) (Status, error) {
 	}
 	st.Printer = t.printer.Status()
 	st.Drawer = t.drawer.Status()
+	if t.devices != nil {
+		st.Devices = t.devices()
+	}
 	return st, nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,9 +40,37 @@ type hardware struct {
 	devs  wire.Devices
 	tasks []func(ctx context.Context, h *hardware) // run once the till and web exist
 
-	mu   sync.Mutex
-	till *appliance.Till
-	web  *web.Server
+	mu     sync.Mutex
+	till   *appliance.Till
+	web    *web.Server
+	states map[string]appliance.DeviceStatus // pole display and scanners, by name
+}
+
+// setState records a pole display's or scanner's state for the strip.
+func (h *hardware) setState(name string, state appliance.DeviceState, detail string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.states == nil {
+		h.states = map[string]appliance.DeviceStatus{}
+	}
+	old := h.states[name]
+	if old.State == state && old.Detail == detail {
+		return
+	}
+	h.states[name] = appliance.DeviceStatus{Name: name, State: state, Detail: detail, Since: time.Now()}
+}
+
+// devices is the till's Devices hook: the pole display and scanners, in a
+// stable order.
+func (h *hardware) devices() []appliance.DeviceStatus {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]appliance.DeviceStatus, 0, len(h.states))
+	for _, st := range h.states {
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b appliance.DeviceStatus) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // openHardware builds the peripherals. Nothing here waits on a device.
@@ -241,6 +271,8 @@ func (h *hardware) runDisplay(ctx context.Context, dd *wire.DisplayDevice, proto
 			port.Close()
 		}
 	}()
+	name := "display " + dd.Path
+	h.setState(name, appliance.DeviceOffline, "not opened yet")
 	show := func(f func(d *display.Display) error) {
 		if disp == nil {
 			baud := dd.Baud
@@ -252,6 +284,7 @@ func (h *hardware) runDisplay(ctx context.Context, dd *wire.DisplayDevice, proto
 				if !failed {
 					h.log.Warn("customer display not available", "path", dd.Path, "err", err)
 				}
+				h.setState(name, appliance.DeviceAbsent, err.Error())
 				failed = true
 				return
 			}
@@ -270,9 +303,12 @@ func (h *hardware) runDisplay(ctx context.Context, dd *wire.DisplayDevice, proto
 		}
 		if err := f(disp); err != nil {
 			h.log.Warn("customer display write failed", "path", dd.Path, "err", err)
+			h.setState(name, appliance.DeviceOffline, err.Error())
 			port.Close()
 			port, disp, failed = nil, nil, true
+			return
 		}
+		h.setState(name, appliance.DeviceOK, "")
 	}
 	show((*display.Display).Idle)
 	var totalTimer <-chan time.Time
@@ -313,6 +349,7 @@ func (h *hardware) runScanner(ctx context.Context, sd wire.ScannerDevice) {
 		baud = 9600
 	}
 	failed := false
+	name := "scanner " + sd.Path
 	for ctx.Err() == nil {
 		p, err := serial.Open(sd.Path, &serial.Mode{BaudRate: baud})
 		if err == nil {
@@ -327,9 +364,11 @@ func (h *hardware) runScanner(ctx context.Context, sd wire.ScannerDevice) {
 			if !failed {
 				h.log.Warn("scanner not available", "path", sd.Path, "err", err)
 			}
+			h.setState(name, appliance.DeviceAbsent, err.Error())
 			failed = true
 		} else {
 			h.log.Info("scanner connected", "path", sd.Path)
+			h.setState(name, appliance.DeviceOK, "")
 			failed = false
 			err = scanner.Scanner{Logger: h.log}.Run(ctx, p, func(code string) {
 				h.mu.Lock()
@@ -340,6 +379,7 @@ func (h *hardware) runScanner(ctx context.Context, sd wire.ScannerDevice) {
 			p.Close()
 			if ctx.Err() == nil {
 				h.log.Warn("scanner lost", "path", sd.Path, "err", err)
+				h.setState(name, appliance.DeviceAbsent, err.Error())
 			}
 		}
 		select {

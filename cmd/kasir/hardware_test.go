@@ -286,3 +286,54 @@ func TestSerialScannerInBrowser(t *testing.T) {
 		t.Fatalf("cart %+v, want one %s", cv, ps[0].SKU)
 	}
 }
+
+// A device in the devices file that is not plugged in is a line on the
+// status strip, and the till sells as before.
+func TestMissingDevicesShowOnStrip(t *testing.T) {
+	dir := t.TempDir()
+	devs := wire.Devices{
+		Printer:  &wire.PrinterDevice{Transport: "usb", Path: filepath.Join(dir, "lp0"), Profile: "epson-tm-t82"},
+		Display:  &wire.DisplayDevice{Path: filepath.Join(dir, "ttyUSB1"), Protocol: "epson"},
+		Scanners: []wire.ScannerDevice{{Path: filepath.Join(dir, "ttyACM0")}},
+	}
+	b, _ := json.Marshal(devs)
+	devFile := filepath.Join(dir, "devices.json")
+	if err := os.WriteFile(devFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, "", "--devices", devFile)
+	c := newClient(t, s.URL)
+	c.login("1111")
+	openShift(c, 1000)
+	var st struct {
+		Printer struct{ State string }
+		Devices []struct{ Name, State string }
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		c.must(200, "GET", "/api/v1/status", nil, &st)
+		absent := 0
+		for _, d := range st.Devices {
+			if d.State == "absent" {
+				absent++
+			}
+		}
+		if absent == 2 && st.Printer.State == "absent" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status %+v, want the printer, display and scanner absent", st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ps := barcodes(t, c, 1)
+	var cv cartView
+	c.must(200, "POST", "/api/v1/cart/lines", map[string]any{"code": ps[0].Barcodes[0]}, &cv)
+	var out struct {
+		saleJSON
+		Code string `json:"print_error_code"`
+	}
+	c.must(201, "POST", "/api/v1/cart/pay", map[string]any{"cart_id": cv.ID, "payments": []map[string]any{{"method": "cash", "amount": 100000}}}, &out)
+	if out.Number == "" || out.Printed || out.Code != "print_offline" {
+		t.Fatalf("sale with no printer: %+v", out)
+	}
+}

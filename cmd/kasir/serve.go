@@ -317,7 +317,7 @@ func build(ctx context.Context, db *localstore.DB, data string, withDemo bool, p
 		return nil, err
 	}
 	opts := appliance.TillOptions{Store: db, Catalog: db, Printer: hw.printer, Drawer: hw.drawer, Log: log, Version: version,
-		OnCustomer: hw.showCustomer, ReceiptWidth: hw.width, ClockTrusted: clockTrusted}
+		OnCustomer: hw.showCustomer, ReceiptWidth: hw.width, Devices: hw.devices, ClockTrusted: clockTrusted}
 	var up *uplink.Uplink
 	var till *appliance.Till
 	if prov != nil {

@@ -88,6 +88,11 @@ const Status = (() => {
       if (s.drawer && s.drawer.state && s.drawer.state !== "ok") {
         out.push(item("st-drawer st-warn", I18n.t("st.drawer") + ": " + devState(s.drawer), s.drawer.detail || s.drawer.name));
       }
+      for (const d of s.devices || []) {
+        // A pole display or scanner that is missing or unplugged: the till
+        // sells on, the strip says which.
+        if (d.state !== "ok") out.push(item("st-device st-warn", d.name + ": " + devState(d), d.detail || d.name));
+      }
       if (s.catalog) {
         const key = s.catalog.stale ? "st.catalog_stale" : "st.catalog";
         const text = I18n.t(key, s.catalog.version || "–", Fmt.age(s.catalog.age_seconds));
