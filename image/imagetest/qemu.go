@@ -192,7 +192,10 @@ func qemuArgs(img string, spec Spec, dir string) (args []string, cmdline string,
 			"-nographic",
 			"-append", strings.TrimSpace(cmdline),
 			"-drive", "file=" + img + ",format=raw,if=virtio",
-			"-netdev", netdev, "-device", "virtio-net-pci,netdev=net0",
+			// romfile= leaves out the network boot ROM (efi-virtio.rom
+			// from ipxe-qemu, which qemu-system-arm only recommends): the
+			// kernel is booted directly, so nothing would run it.
+			"-netdev", netdev, "-device", "virtio-net-pci,netdev=net0,romfile=",
 		}
 	case Raspi3B:
 		// The console is the mini UART (ttyS0, QEMU's second serial
