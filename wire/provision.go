@@ -27,6 +27,11 @@ type Provision struct {
 	Password    string `json:"password"`
 	CA          string `json:"ca,omitempty"`  // PEM of the CA that signed the broker's certificate
 	HQPublicKey string `json:"hq_public_key"` // base64 ed25519 key that signs catalogs and configs
+	// TillKey is this till's own ed25519 private key (base64 of its
+	// 32-byte seed), made by `kasir-hq till add`: the till signs every
+	// batch with it and head office, which keeps only the public half,
+	// refuses batches it did not sign. A secret like Password.
+	TillKey string `json:"till_key,omitempty"`
 	TimeZone    string `json:"time_zone,omitempty"`
 	// Devices are the till's peripherals; nil: the virtual printer and
 	// drawer.
