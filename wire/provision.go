@@ -31,8 +31,8 @@ type Provision struct {
 	// 32-byte seed), made by `kasir-hq till add`: the till signs every
 	// batch with it and head office, which keeps only the public half,
 	// refuses batches it did not sign. A secret like Password.
-	TillKey string `json:"till_key,omitempty"`
-	TimeZone    string `json:"time_zone,omitempty"`
+	TillKey  string `json:"till_key,omitempty"`
+	TimeZone string `json:"time_zone,omitempty"`
 	// Devices are the till's peripherals; nil: the virtual printer and
 	// drawer.
 	Devices *Devices `json:"devices,omitempty"`
