@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -171,11 +172,12 @@ func batchShape(ctx context.Context, box *localstore.DB) ([]byte, int, error) {
 		size += len(rows[k].Body)
 		k++
 	}
-	b := wire.Batch{V: wire.Version, ID: wire.BatchID(drainTill, box.Epoch(), rows[0].Seq, rows[k-1].Seq),
+	b := wire.Batch{V: wire.BatchVersion, ID: wire.BatchID(drainTill, box.Epoch(), rows[0].Seq, rows[k-1].Seq),
 		Store: drainStore, Till: drainTill, Epoch: box.Epoch(), First: rows[0].Seq, Last: rows[k-1].Seq}
 	for _, r := range rows[:k] {
 		b.Records = append(b.Records, r.Body)
 	}
+	b.Sign(benchTillKey)
 	payload, err := json.Marshal(b)
 	return payload, k, err
 }
@@ -239,6 +241,13 @@ func rawQoS1(ctx context.Context, url string, payload []byte, msgs, conc int) (r
 	return rawResult{msgs: msgs, msgsPerSec: float64(msgs) / d.Seconds()}, nil
 }
 
+// The bench's till and head office keys: the till signs its batches and
+// head office its acks, as in the field, so the figures include both.
+var (
+	_, benchTillKey, _ = ed25519.GenerateKey(nil)
+	_, benchHQKey, _   = ed25519.GenerateKey(nil)
+)
+
 // drainOnce starts a head office on hqDir (one worker, connected to the
 // broker at hqURL) and the till's uplink (connecting through tillURL), and
 // times the uplink's start until the till's outbox is empty, which happens
@@ -251,6 +260,9 @@ func drainOnce(ctx context.Context, hqURL, tillURL, till string, box *localstore
 		return 0, err
 	}
 	defer hq.Close()
+	if err := hq.PutTillKey(ctx, drainStore, till, benchTillKey.Public().(ed25519.PublicKey)); err != nil {
+		return 0, err
+	}
 	conn, err := mqttconn.Dial(ctx, mqttconn.Options{Broker: hqURL, ClientID: "bench-hq-" + filepath.Base(hqDir)})
 	if err != nil {
 		return 0, fmt.Errorf("head office: %w", err)
@@ -261,7 +273,7 @@ func drainOnce(ctx context.Context, hqURL, tillURL, till string, box *localstore
 	defer wg.Wait()
 	wctx, wcancel := context.WithCancel(ctx)
 	defer wcancel()
-	w := headoffice.NewWorker(hq, ad, headoffice.WorkerOptions{Presence: true}, log)
+	w := headoffice.NewWorker(hq, ad, headoffice.WorkerOptions{Presence: true, Key: func() ed25519.PrivateKey { return benchHQKey }}, log)
 	wg.Go(func() {
 		if err := w.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("ingest worker stopped", "err", err)
@@ -277,7 +289,8 @@ func drainOnce(ctx context.Context, hqURL, tillURL, till string, box *localstore
 		}
 	}
 
-	u := uplink.New(uplink.Config{Store: drainStore, Till: till,
+	u := uplink.New(uplink.Config{Store: drainStore, Till: till, Key: benchTillKey,
+		Trust: uplink.NewTrust(benchHQKey.Public().(ed25519.PublicKey), 0, nil),
 		Dial: func(ctx context.Context, will *mqttconn.Message) (uplink.Conn, error) {
 			c, err := mqttconn.Dial(ctx, mqttconn.Options{Broker: tillURL, ClientID: "bench-till-" + till, Will: will})
 			if err != nil {

@@ -206,7 +206,7 @@ func pgLoad(n int) ([]pgTill, []*wire.Batch, int, error) {
 			}
 			bodies += len(body)
 			if b == nil {
-				b = &wire.Batch{V: wire.Version, Store: t.store, Till: t.till, Epoch: t.epoch, First: seq}
+				b = &wire.Batch{V: wire.BatchVersion, Store: t.store, Till: t.till, Epoch: t.epoch, First: seq}
 			}
 			b.Records = append(b.Records, body)
 			if len(b.Records) == pgBatchSize || seq == t.last {

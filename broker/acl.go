@@ -20,7 +20,7 @@ func Allowed(u User, topic string, write bool) bool {
 			return strings.HasPrefix(topic, "pos/up/"+u.Store+"/"+u.Till+"/")
 		}
 		switch topic {
-		case "pos/down/" + u.Store + "/catalog", "pos/down/" + u.Store + "/config", "pos/down/all/config":
+		case "pos/down/" + u.Store + "/catalog", "pos/down/" + u.Store + "/config", "pos/down/all/config", "pos/down/all/keys":
 			return true
 		}
 		return strings.HasPrefix(topic, "pos/down/"+u.Store+"/"+u.Till+"/")
@@ -37,5 +37,6 @@ topic read pos/down/%s/%s/#
 topic read pos/down/%s/catalog
 topic read pos/down/%s/config
 topic read pos/down/all/config
+topic read pos/down/all/keys
 `, username, store, till, store, till, store, store)
 }

@@ -66,7 +66,7 @@ func (db *DB) RecordStatus(ctx context.Context, s wire.Status) error {
 // rejection until another rejection replaces it.
 func (db *DB) RecordConfigAck(ctx context.Context, a wire.ConfigAck) error {
 	if !wire.ValidCode(a.Store) || !wire.ValidCode(a.Till) ||
-		(a.Kind != wire.KindCatalog && a.Kind != wire.KindConfig) ||
+		(a.Kind != wire.KindCatalog && a.Kind != wire.KindConfig && a.Kind != wire.KindKey) ||
 		(a.Status != "applied" && a.Status != "rejected") {
 		return fmt.Errorf("%w config ack: store %q till %q kind %q status %q", ErrMalformed, a.Store, a.Till, a.Kind, a.Status)
 	}
@@ -126,7 +126,14 @@ func (db *DB) Fleet(ctx context.Context) ([]TillState, error) {
 		}
 		out = append(out, ts)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("headoffice: fleet: %w", err)
+	}
+	refusals, err := db.Refusals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return withRefusals(out, refusals), nil
 }
 
 func decodeConfigAck(s sql.NullString) (*wire.ConfigAck, error) {

@@ -2,6 +2,8 @@ package headoffice
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -79,12 +81,36 @@ func (tl till) record(t *testing.T, seq int64) json.RawMessage {
 
 func (tl till) batch(t *testing.T, first, last int64) *wire.Batch {
 	t.Helper()
-	b := &wire.Batch{V: wire.Version, ID: wire.BatchID(tl.till, tl.epoch, first, last),
+	b := &wire.Batch{V: wire.BatchVersion, ID: wire.BatchID(tl.till, tl.epoch, first, last),
 		Store: tl.store, Till: tl.till, Epoch: tl.epoch, First: first, Last: last}
 	for s := first; s <= last; s++ {
 		b.Records = append(b.Records, tl.record(t, s))
 	}
+	b.Sign(testTillKey(tl.store, tl.till))
 	return b
+}
+
+// testTillKey is the signing key the tests give a till: the same for the
+// same codes, so that a test can register it.
+func testTillKey(store, till string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte("kasir test till " + store + "/" + till))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+// hqTestKey signs the workers' acks in tests.
+var hqTestKey = ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+
+// testTills are the tills the worker tests register.
+var testTills = [][2]string{{"S001", "T01"}, {"S001", "T02"}, {"S001", "T03"}, {"S002", "T01"}, {"S002", "T02"}}
+
+// registerTills gives st the keys of testTills.
+func registerTills(t *testing.T, st Store) {
+	t.Helper()
+	for _, c := range testTills {
+		if err := st.PutTillKey(context.Background(), c[0], c[1], testTillKey(c[0], c[1]).Public().(ed25519.PublicKey)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func ingest(t *testing.T, db *DB, b *wire.Batch) (wire.Ack, *Gap) {

@@ -19,6 +19,7 @@ type migration struct {
 var migrations = []migration{
 	{"base schema", baseSchema, nil},
 	{"QRIS reconciliation", qrisSchema, qrisBackfill},
+	{"till keys and refusals", trustSchema, nil},
 }
 
 // migrate brings the schema up to date, one migration per transaction. Two

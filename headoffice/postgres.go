@@ -135,6 +135,7 @@ func pgNullText(s string) any {
 var pgMigrations = []migration{
 	{"base schema", pgBaseSchema, nil},
 	{"QRIS reconciliation", pgQRISSchema, pgQRISBackfill},
+	{"till keys and refusals", pgTrustSchema, nil},
 }
 
 // pgMigrateLock is the advisory lock key that makes processes opening one

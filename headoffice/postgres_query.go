@@ -64,7 +64,7 @@ func (p *PG) RecordStatus(ctx context.Context, s wire.Status) error {
 // envelope, and a rejection as its last rejection, as DB.RecordConfigAck does.
 func (p *PG) RecordConfigAck(ctx context.Context, a wire.ConfigAck) error {
 	if !wire.ValidCode(a.Store) || !wire.ValidCode(a.Till) ||
-		(a.Kind != wire.KindCatalog && a.Kind != wire.KindConfig) ||
+		(a.Kind != wire.KindCatalog && a.Kind != wire.KindConfig && a.Kind != wire.KindKey) ||
 		(a.Status != "applied" && a.Status != "rejected") {
 		return fmt.Errorf("%w config ack: store %q till %q kind %q status %q", ErrMalformed, a.Store, a.Till, a.Kind, a.Status)
 	}
@@ -122,7 +122,14 @@ func (p *PG) Fleet(ctx context.Context) ([]TillState, error) {
 		}
 		out = append(out, ts)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("headoffice: fleet: %w", err)
+	}
+	refusals, err := p.Refusals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return withRefusals(out, refusals), nil
 }
 
 // SetStoreZone sets the time zone a store's business days are counted in

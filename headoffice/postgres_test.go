@@ -165,6 +165,8 @@ var storeScenarios = []struct {
 	{"QRISReconcile", scenarioQRIS},
 	{"QRISBackfill", scenarioQRISBackfill},
 	{"HTTPQRISReconcile", scenarioHTTPQRIS},
+	{"TillKeysAndRefusals", scenarioTillKeys},
+	{"WorkerRefusesForgeries", scenarioWorkerRefusesForgeries},
 }
 
 func runScenarios(t *testing.T, be backend) {
@@ -749,6 +751,7 @@ func scenarioWorker(t *testing.T, be backend) {
 		t.Fatalf("ack %d", ack.Seq)
 	}
 	fleet, err := observer.Fleet(context.Background())
+	fleet = heard(fleet)
 	if err != nil || len(fleet) != 1 || !fleet[0].Online || fleet[0].ReportedBacklog != 2 || fleet[0].AckedSeq != 7 {
 		t.Errorf("fleet %+v %v", fleet, err)
 	}

@@ -27,7 +27,7 @@ func TestIngestQRISReconciliation(t *testing.T) {
 	late := appliance.OutboxMessage{Store: "S001", Till: "T01", Epoch: "q", Seq: 2, Kind: appliance.RecQRISLate,
 		Time: sale.Time.Add(60e9), UserID: "u1", UserName: "Sari", Reason: "paid after the charge was closed",
 		QRIS: &appliance.QRISAttempt{Reference: "c-2-1", CartID: "c-2", Method: "qris", Amount: 5000, ChargeID: "qr-9", State: "paid", Late: true, LateSeq: 2}}
-	b := &wire.Batch{V: wire.Version, ID: wire.BatchID("T01", "q", 1, 2), Store: "S001", Till: "T01", Epoch: "q", First: 1, Last: 2}
+	b := &wire.Batch{V: wire.BatchVersion, ID: wire.BatchID("T01", "q", 1, 2), Store: "S001", Till: "T01", Epoch: "q", First: 1, Last: 2}
 	for _, m := range []appliance.OutboxMessage{sale, late} {
 		raw, _ := json.Marshal(m)
 		b.Records = append(b.Records, raw)
@@ -76,7 +76,7 @@ func (q *qrisTill) next(t *testing.T, r *appliance.Record) json.RawMessage {
 
 func (q *qrisTill) batch(recs ...json.RawMessage) *wire.Batch {
 	first := q.seq - int64(len(recs)) + 1
-	return &wire.Batch{V: wire.Version, ID: wire.BatchID(q.till, q.epoch, first, q.seq),
+	return &wire.Batch{V: wire.BatchVersion, ID: wire.BatchID(q.till, q.epoch, first, q.seq),
 		Store: q.store, Till: q.till, Epoch: q.epoch, First: first, Last: q.seq, Records: recs}
 }
 
@@ -343,9 +343,9 @@ func scenarioQRISBackfill(t *testing.T, be backend) {
 	var err error
 	switch s := st.(type) {
 	case sqliteStore:
-		_, err = s.rw.Exec(`DROP TABLE qris_items; PRAGMA user_version = 1`)
+		_, err = s.rw.Exec(`DROP TABLE qris_items; DROP TABLE till_keys; DROP TABLE refusals; PRAGMA user_version = 1`)
 	case pgStore:
-		_, err = s.db.Exec(`DROP TABLE qris_items; DELETE FROM schema_version WHERE version > 1`)
+		_, err = s.db.Exec(`DROP TABLE qris_items; DROP TABLE till_keys; DROP TABLE refusals; DELETE FROM schema_version WHERE version > 1`)
 	}
 	if err != nil {
 		t.Fatal(err)

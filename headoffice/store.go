@@ -2,6 +2,7 @@ package headoffice
 
 import (
 	"context"
+	"crypto/ed25519"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -33,6 +34,14 @@ type Store interface {
 	// statement; MarkQRIS marks one checked (or resolved), idempotently.
 	QRISReconcile(ctx context.Context, q QRISQuery) (*QRISReport, error)
 	MarkQRIS(ctx context.Context, id, by string) (*QRISItem, error)
+	// TillKey is the key a till signs its batches with (ErrUnknownTill
+	// when none is registered); PutTillKey registers it.
+	TillKey(ctx context.Context, store, till string) (ed25519.PublicKey, error)
+	PutTillKey(ctx context.Context, store, till string, pub ed25519.PublicKey) error
+	// RecordRefusal counts a message refused as not provably a till's;
+	// Refusals lists the counts.
+	RecordRefusal(ctx context.Context, r Refusal) error
+	Refusals(ctx context.Context) ([]Refusal, error)
 }
 
 var _ Store = (*DB)(nil)
@@ -76,6 +85,9 @@ type TillState struct {
 	Gap              *Gap                              `json:"gap,omitempty"`
 	Pending          int                               `json:"pending"`
 	Devices          map[string]appliance.DeviceStatus `json:"devices,omitempty"`
+	// Refusals are the messages that claimed to be this till's and were
+	// refused (unsigned, bad signature, wrong topic), newest first.
+	Refusals []Refusal `json:"refusals,omitempty"`
 }
 
 // SalesQuery selects sales documents (sales, voids and refunds).

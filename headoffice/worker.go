@@ -2,12 +2,14 @@ package headoffice
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kasirpos/kasir/wire"
 )
@@ -41,7 +43,22 @@ type Worker struct {
 	queue  []Message
 	wake   chan struct{}
 	warned int
+
+	// keys caches each till's public key (only Run's goroutine uses it);
+	// a miss or a signature that fails reads the database again, at most
+	// once per keyRecheck per till, so a flood of forgeries cannot make
+	// every message a query.
+	keys map[[2]string]cachedKey
+	// quiet bounds the log: one line per till and reason per minute.
+	quiet map[string]time.Time
 }
+
+type cachedKey struct {
+	pub     ed25519.PublicKey
+	checked time.Time
+}
+
+const keyRecheck = 10 * time.Second
 
 // WorkerOptions say which subscriptions a worker takes.
 type WorkerOptions struct {
@@ -53,6 +70,9 @@ type WorkerOptions struct {
 	// shared: one worker of the fleet (kasir-hq serve) keeps the fleet's
 	// state, and extra ingest workers leave it out.
 	Presence bool
+	// Key is head office's signing key, asked for at every ack (so that
+	// a rotated key takes effect without a restart). Required.
+	Key func() ed25519.PrivateKey
 }
 
 // NewWorker makes a worker that ingests into st (a *DB, or any Store).
@@ -60,7 +80,8 @@ func NewWorker(st Store, conn Conn, opt WorkerOptions, log *slog.Logger) *Worker
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{st: st, conn: conn, opt: opt, log: log.With("component", "ingest"), wake: make(chan struct{}, 1)}
+	return &Worker{st: st, conn: conn, opt: opt, log: log.With("component", "ingest"), wake: make(chan struct{}, 1),
+		keys: map[[2]string]cachedKey{}, quiet: map[string]time.Time{}}
 }
 
 // queueWarn is the backlog at which the worker starts to warn, doubling each
@@ -101,6 +122,9 @@ func (w *Worker) take() []Message {
 // Run subscribes and ingests until ctx ends. It returns ctx's error, or the
 // error of a failed subscription.
 func (w *Worker) Run(ctx context.Context) error {
+	if w.opt.Key == nil {
+		return errors.New("headoffice: worker without a signing key for acks")
+	}
 	filters := []string{wire.UpSales, wire.UpShift}
 	if w.opt.Shared {
 		for i, f := range filters {
@@ -172,13 +196,10 @@ func (w *Worker) process(ctx context.Context, m Message) {
 func (w *Worker) ingest(ctx context.Context, m Message, store, till string) {
 	var b wire.Batch
 	if err := json.Unmarshal(m.Payload, &b); err != nil {
-		w.log.Error("malformed batch dropped", "topic", m.Topic, "bytes", len(m.Payload), "err", err)
+		w.refuse(ctx, store, till, RefusedMalformed, fmt.Sprintf("%d bytes on %s: %v", len(m.Payload), m.Topic, err))
 		return
 	}
-	// The broker's ACL lets a till publish only on its own topics; a batch
-	// naming another till on them is not trusted.
-	if b.Store != store || b.Till != till {
-		w.log.Error("batch for another till dropped", "topic", m.Topic, "store", b.Store, "till", b.Till)
+	if !w.authentic(ctx, m.Topic, store, till, &b) {
 		return
 	}
 	ack, gap, err := w.st.Ingest(ctx, &b)
@@ -197,6 +218,7 @@ func (w *Worker) ingest(ctx context.Context, m Message, store, till string) {
 		// moment later is normal; one that stays shows on the fleet page.
 		w.log.Debug("records waiting for earlier ones", "store", store, "till", till, "epoch", gap.Epoch, "from", gap.From, "to", gap.To)
 	}
+	ack.Sign(w.opt.Key())
 	payload, err := json.Marshal(ack)
 	if err != nil {
 		w.log.Error("ack not encoded", "err", err)
@@ -210,6 +232,83 @@ func (w *Worker) ingest(ctx context.Context, m Message, store, till string) {
 		return
 	}
 	w.log.Debug("batch ingested", "id", b.ID, "acked", ack.Seq)
+}
+
+// authentic reports whether a batch is provably its till's: on that till's
+// topic, of the signed version, signed by the key registered for that till.
+// Whatever fails is refused, counted for the fleet page, and never
+// acknowledged: acking it would delete the real till's records.
+func (w *Worker) authentic(ctx context.Context, topic, store, till string, b *wire.Batch) bool {
+	switch {
+	case b.Store != store || b.Till != till:
+		w.refuse(ctx, store, till, RefusedWrongTopic, fmt.Sprintf("batch %s of %s/%s on %s", b.ID, b.Store, b.Till, topic))
+		return false
+	case b.V < wire.BatchVersion || len(b.Sig) == 0:
+		w.refuse(ctx, store, till, RefusedUnsigned, fmt.Sprintf("batch %s of version %d: the till's software is too old to sign its sales; update it", b.ID, b.V))
+		return false
+	}
+	pub, err := w.tillKey(ctx, store, till, false)
+	if errors.Is(err, ErrUnknownTill) {
+		w.refuse(ctx, store, till, RefusedUnknownTill, fmt.Sprintf("batch %s: no key registered (kasir-hq till add)", b.ID))
+		return false
+	}
+	if err != nil {
+		// The database failed: not the till's fault, and nothing is
+		// acknowledged, so the till sends it again.
+		w.log.Error("till key not read; batch left for the till to resend", "store", store, "till", till, "err", err)
+		return false
+	}
+	if b.Verify(pub) == nil {
+		return true
+	}
+	// The till may have been provisioned again since the key was cached.
+	if fresh, err := w.tillKey(ctx, store, till, true); err == nil && !fresh.Equal(pub) && b.Verify(fresh) == nil {
+		return true
+	}
+	w.refuse(ctx, store, till, RefusedBadSignature, fmt.Sprintf("batch %s epoch %s seq %d-%d", b.ID, b.Epoch, b.First, b.Last))
+	return false
+}
+
+// tillKey returns a till's key from the cache or, when absent or when
+// fresh is asked and the cached one is older than keyRecheck, from the
+// store.
+func (w *Worker) tillKey(ctx context.Context, store, till string, fresh bool) (ed25519.PublicKey, error) {
+	k := [2]string{store, till}
+	c, ok := w.keys[k]
+	now := time.Now()
+	if ok && c.pub != nil && (!fresh || now.Sub(c.checked) < keyRecheck) {
+		return c.pub, nil
+	}
+	if ok && c.pub == nil && now.Sub(c.checked) < keyRecheck {
+		return nil, fmt.Errorf("%w %s/%s", ErrUnknownTill, store, till)
+	}
+	pub, err := w.st.TillKey(ctx, store, till)
+	switch {
+	case err == nil:
+		w.keys[k] = cachedKey{pub: pub, checked: now}
+	case errors.Is(err, ErrUnknownTill):
+		if len(w.keys) > 100000 {
+			clear(w.keys) // made-up codes must not grow the cache for ever
+		}
+		w.keys[k] = cachedKey{checked: now}
+	}
+	return pub, err
+}
+
+// refuse logs and counts a message that is not provably its till's.
+func (w *Worker) refuse(ctx context.Context, store, till, reason, detail string) {
+	if err := w.st.RecordRefusal(ctx, Refusal{Store: store, Till: till, Reason: reason, Detail: detail}); err != nil {
+		w.log.Error("refusal not recorded", "err", err)
+	}
+	key := store + "/" + till + "/" + reason
+	if now := time.Now(); now.Sub(w.quiet[key]) >= time.Minute {
+		if len(w.quiet) > 10000 {
+			clear(w.quiet)
+		}
+		w.quiet[key] = now
+		w.log.Warn("batch refused: not provably the till's; not acknowledged", "store", store, "till", till,
+			"reason", reason, "detail", detail)
+	}
 }
 
 // parseUpTopic splits pos/up/{store}/{till}/{kind}.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -77,6 +76,8 @@ type headOffice struct {
 	broker *mqtttest.Broker
 	db     *headoffice.DB
 	logs   *imagetest.Console
+	// key signs head office's acks; tillKey is the till's, registered.
+	key, tillKey ed25519.PrivateKey
 }
 
 const (
@@ -97,6 +98,11 @@ func startHeadOffice(ctx context.Context, t *testing.T) *headOffice {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	tillPub, tillKey, _ := ed25519.GenerateKey(rand.Reader)
+	if err := db.PutTillKey(ctx, hqStore, hqTill, tillPub); err != nil {
+		t.Fatal(err)
+	}
 	conn, err := mqttconn.Dial(ctx, mqttconn.Options{Broker: b.URL(), ClientID: "hq", Username: "hq", Password: "hqpw"})
 	if err != nil {
 		t.Fatal(err)
@@ -105,25 +111,22 @@ func startHeadOffice(ctx context.Context, t *testing.T) *headOffice {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		headoffice.NewWorker(db, hqConn{conn}, headoffice.WorkerOptions{Presence: true}, log).Run(wctx)
+		headoffice.NewWorker(db, hqConn{conn}, headoffice.WorkerOptions{Presence: true,
+			Key: func() ed25519.PrivateKey { return key }}, log).Run(wctx)
 	}()
 	t.Cleanup(func() { cancel(); <-done; conn.Close() })
-	return &headOffice{broker: b, db: db, logs: logs}
+	return &headOffice{broker: b, db: db, logs: logs, key: key, tillKey: tillKey}
 }
 
 // provision writes the till's kasir.json: the broker at QEMU's gateway,
 // on the port Mosquitto has on the host's loopback.
 func (h *headOffice) provision(t *testing.T) string {
 	t.Helper()
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	_, port, _ := strings.Cut(h.broker.Addr(), ":")
 	p := wire.Provision{
 		Store: hqStore, Till: hqTill, Broker: "tcp://10.0.2.2:" + port,
-		Username: tillUser, Password: "tillpw",
-		HQPublicKey: base64.StdEncoding.EncodeToString(pub), TimeZone: "Asia/Jakarta",
+		Username: tillUser, Password: "tillpw", TillKey: wire.EncodeSeed(h.tillKey),
+		HQPublicKey: wire.EncodeKey(h.key.Public().(ed25519.PublicKey)), TimeZone: "Asia/Jakarta",
 	}
 	if pr := p.Problems(); len(pr) > 0 {
 		t.Fatalf("provisioning: %v", pr)

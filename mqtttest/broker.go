@@ -66,6 +66,7 @@ topic read pos/down/%[1]s/%[2]s/#
 topic read pos/down/%[1]s/catalog
 topic read pos/down/%[1]s/config
 topic read pos/down/all/config
+topic read pos/down/all/keys
 `, store, till, user)
 }
 

@@ -3,6 +3,7 @@ package systemtest
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"database/sql"
 	"fmt"
 	"log/slog"
@@ -78,6 +79,17 @@ func TestSharedIngestExactlyOnce(t *testing.T) {
 		t.Cleanup(func() { db.Close() })
 		dbs = append(dbs, db)
 	}
+	// Each till signs with a key of its own, registered as till add does;
+	// head office signs its acks.
+	hqPub, hqKey, _ := ed25519.GenerateKey(nil)
+	tillKeys := map[string]ed25519.PrivateKey{}
+	for _, tl := range tills {
+		pub, key, _ := ed25519.GenerateKey(nil)
+		tillKeys[tl] = key
+		if err := dbs[0].PutTillKey(ctx, store, tl, pub); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var bg sync.WaitGroup
 	bgCtx, stopBG := context.WithCancel(ctx)
 	// Registered after the databases' Close, so it runs before them.
@@ -87,7 +99,7 @@ func TestSharedIngestExactlyOnce(t *testing.T) {
 	for i, db := range dbs {
 		r := make(chan struct{})
 		ready = append(ready, r)
-		opt := headoffice.WorkerOptions{Shared: true, Presence: i == 0}
+		opt := headoffice.WorkerOptions{Shared: true, Presence: i == 0, Key: func() ed25519.PrivateKey { return hqKey }}
 		bg.Go(func() {
 			runWorker(bgCtx, db, broker.URL(), fmt.Sprintf("hq-%d", i), hqUser, hqPass, opt, log, r, &batches[i])
 		})
@@ -123,7 +135,7 @@ func TestSharedIngestExactlyOnce(t *testing.T) {
 			}
 		}
 		url, user, pass := r.proxy.URL(), "till-"+tl, "pw-"+tl
-		r.up = uplink.New(uplink.Config{Store: store, Till: tl,
+		r.up = uplink.New(uplink.Config{Store: store, Till: tl, Key: tillKeys[tl], Trust: uplink.NewTrust(hqPub, 0, nil),
 			Dial: func(ctx context.Context, will *mqttconn.Message) (uplink.Conn, error) {
 				c, err := mqttconn.Dial(ctx, mqttconn.Options{Broker: url, ClientID: "till-" + store + "-" + tl,
 					Username: user, Password: pass, Will: will, ConnectTimeout: 3 * time.Second, KeepAlive: 5 * time.Second})

@@ -17,7 +17,7 @@ func TestTillKilledMidDrain(t *testing.T) {
 	kasir, hq := binaries(t)
 	hqData, tillData := t.TempDir(), t.TempDir()
 	h := start(t, hq, "serve", "--data", hqData, "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0", "--log-level", "warn")
-	broker := "tcp://" + strings.Fields(h.wait(t, "kasir-hq: broker on "))[0]
+	broker := "ssl://" + strings.Fields(h.wait(t, "kasir-hq: broker on "))[0]
 	hqURL := h.wait(t, "kasir-hq: serving on ")
 	prov := filepath.Join(t.TempDir(), "kasir.json")
 	runCmd(t, hq, "till", "add", "--data", hqData, "--store", "S001", "--till", "T01", "--broker", broker, "--out", prov)

@@ -3,6 +3,8 @@ package systemtest
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
+	"crypto/x509"
 
 	"bufio"
 	"bytes"
@@ -232,7 +234,7 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 	brokerAddr := strings.Fields(h.wait(t, "kasir-hq: broker on "))[0]
 	hqURL := h.wait(t, "kasir-hq: serving on ")
 	prov := filepath.Join(t.TempDir(), "kasir.json")
-	runCmd(t, hq, "till", "add", "--data", hqData, "--store", "S001", "--till", "T01", "--broker", "tcp://"+brokerAddr, "--out", prov)
+	runCmd(t, hq, "till", "add", "--data", hqData, "--store", "S001", "--till", "T01", "--broker", "ssl://"+brokerAddr, "--out", prov)
 
 	k := start(t, kasir, "serve", "--demo", "--data", tillData, "--http", "127.0.0.1:0", "--provision", prov, "--log-level", "warn")
 	tillURL := k.wait(t, "kasir: serving on ")
@@ -298,7 +300,7 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 	// A signed config comes down and runs.
 	cfgFile := filepath.Join(t.TempDir(), "config.json")
 	os.WriteFile(cfgFile, []byte(`{"store_name":"Toko Maju Jaya","address":"Jl. Sudirman 5"}`), 0o644)
-	runCmd(t, hq, "config", "publish", "--data", hqData, "--store", "S001", "--broker", "tcp://"+brokerAddr, cfgFile)
+	runCmd(t, hq, "config", "publish", "--data", hqData, "--store", "S001", "--broker", "ssl://"+brokerAddr, cfgFile)
 	eventually(t, "the till to run the new config", func() bool {
 		var cfg struct {
 			StoreName string `json:"store_name"`
@@ -309,7 +311,7 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 	})
 
 	// A signed catalog comes down compressed and replaces the demo one.
-	runCmd(t, hq, "catalog", "publish", "--data", hqData, "--store", "S001", "--broker", "tcp://"+brokerAddr,
+	runCmd(t, hq, "catalog", "publish", "--data", hqData, "--store", "S001", "--broker", "ssl://"+brokerAddr,
 		filepath.Join("..", "appliance", "testdata", "catalog-semicolon.csv"))
 	eventually(t, "the till to sell from head office's catalog", func() bool {
 		var p struct{ Name string }
@@ -325,7 +327,7 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 
 	// A config signed by someone else is refused, the refusal shows on the
 	// fleet page, and the till keeps what it runs.
-	forgeConfig(t, hqData, "tcp://"+brokerAddr, `{"store_name":"Toko Palsu"}`)
+	forgeConfig(t, hqData, "ssl://"+brokerAddr, `{"store_name":"Toko Palsu"}`)
 	eventually(t, "the forged config's rejection on the fleet", func() bool {
 		r := tillRow()
 		return r.LastRejection != nil && r.LastRejection.Reason == "bad_signature"
@@ -354,7 +356,7 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 	}
 	// A config published while the till is away reaches it when it is back.
 	os.WriteFile(cfgFile, []byte(`{"store_name":"Toko Selalu Buka"}`), 0o644)
-	runCmd(t, hq, "config", "publish", "--data", hqData, "--store", "S001", "--broker", "tcp://"+brokerAddr, cfgFile)
+	runCmd(t, hq, "config", "publish", "--data", hqData, "--store", "S001", "--broker", "ssl://"+brokerAddr, cfgFile)
 	c.do("POST", "/api/v1/demo/uplink", map[string]bool{"enabled": true}, nil)
 	eventually(t, "the config published while offline", func() bool {
 		c.do("GET", "/api/v1/config", nil, &cfg)
@@ -370,6 +372,20 @@ func TestSaleReachesHeadOfficeAndConfigComesBack(t *testing.T) {
 
 // forgeConfig publishes, as head office's broker user, a config envelope
 // signed with a key that is not head office's.
+// hqTLS trusts head office's own CA, as its commands do.
+func hqTLS(t *testing.T, hqData string) *tls.Config {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(hqData, "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		t.Fatal("ca.pem holds no certificate")
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+}
+
 func forgeConfig(t *testing.T, hqData, broker, body string) {
 	t.Helper()
 	var login struct{ Username, Password string }
@@ -386,7 +402,8 @@ func forgeConfig(t *testing.T, hqData, broker, body string) {
 	raw, _ := json.Marshal(env)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	conn, err := mqttconn.Dial(ctx, mqttconn.Options{Broker: broker, ClientID: "forger", Username: login.Username, Password: login.Password})
+	conn, err := mqttconn.Dial(ctx, mqttconn.Options{Broker: broker, ClientID: "kasir-hq-forger", Username: login.Username, Password: login.Password,
+		TLS: hqTLS(t, hqData)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package uplink
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/kasirpos/kasir/appliance"
 	"github.com/kasirpos/kasir/mqttconn"
+	"github.com/kasirpos/kasir/wire"
 )
 
 // emptyBox is an outbox with nothing in it.
@@ -25,12 +27,16 @@ func (emptyBox) SyncState(context.Context) (appliance.SyncState, error) {
 }
 
 // With no broker, attempts back off exponentially up to the cap, each
+// testKey stands in for the till's and head office's keys where no
+// message is ever signed or checked.
+var testKey = ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+
 // wait jittered below its ceiling, and go on until Run's context ends.
 func TestBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const lo, hi = time.Second, time.Minute
 		var dials []time.Time
-		u := New(Config{Store: "S001", Till: "T01", MinBackoff: lo, MaxBackoff: hi,
+		u := New(Config{Store: "S001", Till: "T01", MinBackoff: lo, MaxBackoff: hi, Key: testKey, Trust: NewTrust(testKey.Public().(ed25519.PublicKey), 0, nil),
 			Dial: func(ctx context.Context, _ *mqttconn.Message) (Conn, error) {
 				dials = append(dials, time.Now())
 				return nil, errors.New("connection refused")
@@ -73,7 +79,7 @@ func TestBackoff(t *testing.T) {
 func TestSwitchOffStopsDialing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var dials int
-		u := New(Config{Store: "S001", Till: "T01", MinBackoff: time.Hour, MaxBackoff: 24 * time.Hour,
+		u := New(Config{Store: "S001", Till: "T01", MinBackoff: time.Hour, MaxBackoff: 24 * time.Hour, Key: testKey, Trust: NewTrust(testKey.Public().(ed25519.PublicKey), 0, nil),
 			Dial: func(ctx context.Context, _ *mqttconn.Message) (Conn, error) {
 				dials++
 				return nil, fmt.Errorf("refused")
@@ -137,4 +143,29 @@ func TestCut(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A provisioning file from before tills signed their batches: the uplink
+// never connects (head office would refuse every batch) and says why.
+func TestNoTillKeyNoConnection(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dials := 0
+		u := New(Config{Store: "S001", Till: "T01", Trust: NewTrust(testKey.Public().(ed25519.PublicKey), 0, nil),
+			Dial: func(ctx context.Context, _ *mqttconn.Message) (Conn, error) {
+				dials++
+				return nil, errors.New("refused")
+			}}, emptyBox{}, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- u.Run(ctx) }()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if st := u.State(); dials != 0 || st.LastError != wire.ErrNoTillKey.Error() {
+			t.Errorf("%d dials, state %+v", dials, st)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	})
 }

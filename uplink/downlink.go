@@ -2,7 +2,6 @@ package uplink
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,18 +25,28 @@ type Applier interface {
 // rejected push changes nothing: the till keeps running what it has.
 type Downlink struct {
 	Store, Till string
-	Key         ed25519.PublicKey
-	Apply       Applier
+	// Trust is the head-office key envelopes must be signed with; the
+	// rotation chain on wire.KeysTopic moves it.
+	Trust *Trust
+	Apply Applier
 	// Publish sends a config-ack (retained, QoS 1).
 	Publish    func(ctx context.Context, topic string, payload []byte) error
 	MaxCatalog int64 // decompressed bytes; default 256 MiB
 	MaxConfig  int64 // default 1 MiB
 	Now        func() time.Time
 	Log        *slog.Logger
+
+	// badSig keeps, per topic, the last envelope refused for its
+	// signature: retained messages come once per subscription, so one
+	// signed by a key the chain has not brought yet is tried again when
+	// it does. Only Handle's goroutine touches it.
+	badSig map[string]mqttconn.Message
 }
 
 func (d *Downlink) kindOf(topic string) string {
 	switch topic {
+	case wire.KeysTopic:
+		return wire.KindKey
 	case wire.CatalogTopic(d.Store):
 		return wire.KindCatalog
 	case wire.StoreConfigTopic(d.Store), wire.TillConfigTopic(d.Store, d.Till), wire.AllConfigTopic:
@@ -54,6 +63,10 @@ func (d *Downlink) Handle(ctx context.Context, m mqttconn.Message) {
 	if kind == "" || len(m.Payload) == 0 {
 		return // not ours, or a cleared retained message
 	}
+	if kind == wire.KindKey {
+		d.rotate(ctx, m)
+		return
+	}
 	max := d.MaxConfig
 	if max == 0 {
 		max = 1 << 20
@@ -63,7 +76,16 @@ func (d *Downlink) Handle(ctx context.Context, m mqttconn.Message) {
 			max = 256 << 20
 		}
 	}
-	env, body, err := wire.Open(m.Payload, d.Key, max)
+	key, _ := d.Trust.Key()
+	env, body, err := wire.Open(m.Payload, key, max)
+	if errors.Is(err, wire.ErrBadSignature) {
+		if d.badSig == nil {
+			d.badSig = map[string]mqttconn.Message{}
+		}
+		d.badSig[m.Topic] = m
+	} else {
+		delete(d.badSig, m.Topic)
+	}
 	version := int64(0)
 	if env != nil {
 		version = env.Version
@@ -84,11 +106,38 @@ func (d *Downlink) Handle(ctx context.Context, m mqttconn.Message) {
 	} else {
 		d.log().Info("push applied", "kind", kind, "version", version)
 	}
+	d.answer(ctx, ack)
+}
+
+func (d *Downlink) answer(ctx context.Context, ack wire.ConfigAck) {
 	b, _ := json.Marshal(ack)
 	if d.Publish != nil {
 		if perr := d.Publish(ctx, wire.ConfigAckTopic(d.Store, d.Till), b); perr != nil {
 			d.log().Warn("config-ack not sent", "err", perr)
 		}
+	}
+}
+
+// rotate follows head office's key chain and, when the key moved, tries
+// again what was refused for its signature.
+func (d *Downlink) rotate(ctx context.Context, m mqttconn.Message) {
+	moved, version, err := d.Trust.Follow(m.Payload)
+	if err != nil {
+		d.log().Error("head office key rotation refused; the key stays", "err", err)
+		d.answer(ctx, wire.ConfigAck{V: wire.Version, Store: d.Store, Till: d.Till, Kind: wire.KindKey, Version: version,
+			Status: "rejected", Reason: reason(err), Time: d.now()})
+		return
+	}
+	if !moved {
+		return
+	}
+	d.log().Info("head office signing key rotated", "version", version)
+	d.answer(ctx, wire.ConfigAck{V: wire.Version, Store: d.Store, Till: d.Till, Kind: wire.KindKey, Version: version,
+		Status: "applied", Time: d.now()})
+	retry := d.badSig
+	d.badSig = nil
+	for _, old := range retry {
+		d.Handle(ctx, old)
 	}
 }
 

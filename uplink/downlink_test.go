@@ -79,7 +79,7 @@ func TestDownlink(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := &applier{catalog: tt.running[0], config: tt.running[1], fail: tt.fail}
 			var acks []wire.ConfigAck
-			d := &Downlink{Store: "S001", Till: "T01", Key: pub, Apply: a,
+			d := &Downlink{Store: "S001", Till: "T01", Trust: NewTrust(pub, 0, nil), Apply: a,
 				Publish: func(_ context.Context, topic string, b []byte) error {
 					if topic != wire.ConfigAckTopic("S001", "T01") {
 						t.Errorf("config-ack on %s", topic)
@@ -104,5 +104,80 @@ func TestDownlink(t *testing.T) {
 				t.Fatalf("applied = %v, want %v", applied, tt.applied)
 			}
 		})
+	}
+}
+
+// Head office rotates its key: a config signed by the new key that arrives
+// before the rotation chain waits for it, and is applied when the chain
+// comes; a forged chain moves nothing.
+func TestDownlinkKeyRotation(t *testing.T) {
+	oldPub, oldKey, _ := ed25519.GenerateKey(nil)
+	newPub, newKey, _ := ed25519.GenerateKey(nil)
+	_, stranger, _ := ed25519.GenerateKey(nil)
+	var acks []wire.ConfigAck
+	var kept []string
+	trust := NewTrust(oldPub, 0, func(k ed25519.PublicKey, v int64) error {
+		kept = append(kept, wire.EncodeKey(k))
+		return nil
+	})
+	a := &applier{config: 3}
+	d := &Downlink{Store: "S001", Till: "T01", Trust: trust, Apply: a,
+		Publish: func(_ context.Context, _ string, b []byte) error {
+			var ack wire.ConfigAck
+			json.Unmarshal(b, &ack)
+			acks = append(acks, ack)
+			return nil
+		}}
+	ctx := context.Background()
+	cfg, _ := wire.Seal(newKey, wire.KindConfig, 9, time.Now(), "S001", "", []byte(`{"store_name":"Toko Baru"}`), false)
+	cfgRaw, _ := json.Marshal(cfg)
+	d.Handle(ctx, mqttconn.Message{Topic: wire.StoreConfigTopic("S001"), Payload: cfgRaw})
+	if a.config != 3 || len(acks) != 1 || acks[0].Reason != "bad_signature" {
+		t.Fatalf("before the rotation: config %d, acks %+v", a.config, acks)
+	}
+
+	forged, _ := wire.Rotate(stranger, newPub, 1, time.Now())
+	forged.Body, _ = json.Marshal(wire.KeyRotation{Previous: wire.EncodeKey(oldPub), Key: wire.EncodeKey(newPub)})
+	forgedRaw, _ := json.Marshal([]*wire.Envelope{forged})
+	d.Handle(ctx, mqttconn.Message{Topic: wire.KeysTopic, Payload: forgedRaw})
+	if k, _ := trust.Key(); !k.Equal(oldPub) || a.config != 3 || len(kept) != 0 {
+		t.Fatalf("a forged rotation moved the key")
+	}
+	if last := acks[len(acks)-1]; last.Kind != wire.KindKey || last.Status != "rejected" {
+		t.Errorf("forged rotation answered %+v", last)
+	}
+
+	rot, _ := wire.Rotate(oldKey, newPub, 1, time.Now())
+	chain, _ := json.Marshal([]*wire.Envelope{rot})
+	d.Handle(ctx, mqttconn.Message{Topic: wire.KeysTopic, Payload: chain})
+	if k, v := trust.Key(); !k.Equal(newPub) || v != 1 {
+		t.Fatalf("key not rotated: version %d", v)
+	}
+	if len(kept) != 1 || kept[0] != wire.EncodeKey(newPub) {
+		t.Errorf("kept %v", kept)
+	}
+	if a.config != 9 || a.cfg.StoreName != "Toko Baru" {
+		t.Fatalf("the held config was not applied after the rotation: %d", a.config)
+	}
+	var sawKey, sawConfig bool
+	for _, ack := range acks {
+		sawKey = sawKey || (ack.Kind == wire.KindKey && ack.Status == "applied" && ack.Version == 1)
+		sawConfig = sawConfig || (ack.Kind == wire.KindConfig && ack.Status == "applied" && ack.Version == 9)
+	}
+	if !sawKey || !sawConfig {
+		t.Errorf("config-acks %+v", acks)
+	}
+	// The same chain again (every reconnect) changes nothing.
+	n := len(acks)
+	d.Handle(ctx, mqttconn.Message{Topic: wire.KeysTopic, Payload: chain})
+	if len(acks) != n || len(kept) != 1 {
+		t.Errorf("the chain again: %d more acks, kept %d", len(acks)-n, len(kept))
+	}
+	// An envelope signed by the retired key is refused now.
+	old, _ := wire.Seal(oldKey, wire.KindConfig, 10, time.Now(), "S001", "", []byte(`{"store_name":"Lama"}`), false)
+	oldRaw, _ := json.Marshal(old)
+	d.Handle(ctx, mqttconn.Message{Topic: wire.StoreConfigTopic("S001"), Payload: oldRaw})
+	if a.config != 9 {
+		t.Errorf("the retired key's config applied")
 	}
 }

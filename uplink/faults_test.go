@@ -2,6 +2,7 @@ package uplink_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"database/sql"
 	"errors"
 	"log/slog"
@@ -84,6 +85,9 @@ func realHeadOffice(ctx context.Context, t *testing.T, b *mqtttest.Broker, dir s
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := db.PutTillKey(ctx, store, till, tillPub); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	t.Cleanup(func() { cancel(); <-done; db.Close() })
@@ -112,7 +116,7 @@ func realHeadOffice(ctx context.Context, t *testing.T, b *mqtttest.Broker, dir s
 				if f == wire.UpShift {
 					once.Do(func() { close(ready) })
 				}
-			}}, headoffice.WorkerOptions{Presence: true}, log)
+			}}, headoffice.WorkerOptions{Presence: true, Key: func() ed25519.PrivateKey { return hqKey }}, log)
 			if err := w.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
 				log.Warn("head office worker stopped", "err", err)
 			}

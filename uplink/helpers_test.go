@@ -2,6 +2,7 @@ package uplink_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,20 @@ const (
 	store = "S001"
 	till  = "T01"
 )
+
+// The till's own key, which signs its batches, and head office's, which
+// signs acks.
+var (
+	tillPub, tillKey, _ = ed25519.GenerateKey(nil)
+	hqPub, hqKey, _     = ed25519.GenerateKey(nil)
+)
+
+// signedAck is a as head office publishes it.
+func signedAck(a wire.Ack) []byte {
+	a.Sign(hqKey)
+	b, _ := json.Marshal(a)
+	return b
+}
 
 // testCtx bounds every test: nothing here may wait forever.
 func testCtx(t *testing.T) context.Context {
@@ -177,7 +192,7 @@ func (h *headOffice) serve(ctx context.Context, c *mqttconn.Conn, msgs chan mqtt
 			if !ok {
 				continue
 			}
-			b, _ := json.Marshal(ack)
+			b := signedAck(ack)
 			// Publishing from here, not from the handler: handlers must not block.
 			if err := c.Publish(ctx, wire.AckTopic(store, till), 1, true, b); err != nil {
 				return
@@ -195,6 +210,9 @@ func (h *headOffice) take(m mqttconn.Message) (wire.Ack, bool) {
 		return wire.Ack{}, false
 	}
 	if err := b.Validate(); err != nil {
+		h.bad = append(h.bad, err.Error())
+	}
+	if err := b.Verify(tillPub); err != nil {
 		h.bad = append(h.bad, err.Error())
 	}
 	if b.ID != wire.BatchID(b.Till, b.Epoch, b.First, b.Last) || b.Epoch != h.epoch || b.Store != store || b.Till != till {
@@ -220,7 +238,7 @@ func (h *headOffice) take(m mqttconn.Message) (wire.Ack, bool) {
 	if !h.ack || h.high == 0 {
 		return wire.Ack{}, false
 	}
-	return wire.Ack{V: 1, Store: store, Till: till, Epoch: h.epoch, Seq: h.high, Time: time.Now()}, true
+	return wire.Ack{Store: store, Till: till, Epoch: h.epoch, Seq: h.high, Time: time.Now()}, true
 }
 
 func (h *headOffice) setAck(on bool) {
@@ -278,6 +296,12 @@ func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
 func start(ctx context.Context, t *testing.T, cfg uplink.Config, box appliance.Outbox, log *slog.Logger) *uplink.Uplink {
 	t.Helper()
 	cfg.Store, cfg.Till = store, till
+	if cfg.Key == nil {
+		cfg.Key = tillKey
+	}
+	if cfg.Trust == nil {
+		cfg.Trust = uplink.NewTrust(hqPub, 0, nil)
+	}
 	if cfg.MinBackoff == 0 {
 		cfg.MinBackoff, cfg.MaxBackoff = 10*time.Millisecond, 200*time.Millisecond
 	}

@@ -1,6 +1,7 @@
 package uplink
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -74,7 +75,9 @@ func (u *Uplink) session(ctx context.Context) (connected bool, err error) {
 		return false, fmt.Errorf("subscribe to acks: %w", err)
 	}
 	if u.onDown != nil {
-		for _, topic := range []string{wire.CatalogTopic(u.cfg.Store), wire.StoreConfigTopic(u.cfg.Store),
+		// The key chain first: catalogs and configs signed by a key
+		// this till has not rotated to yet wait for it (Downlink).
+		for _, topic := range []string{wire.KeysTopic, wire.CatalogTopic(u.cfg.Store), wire.StoreConfigTopic(u.cfg.Store),
 			wire.TillConfigTopic(u.cfg.Store, u.cfg.Till), wire.AllConfigTopic} {
 			// A refused catalog or config topic is a provisioning fault to
 			// shout about, but sales must still flow up.
@@ -164,6 +167,11 @@ type drain struct {
 	statusDirty bool
 	lastStatus  time.Time
 	retryAck    []byte // an ack the outbox failed to take, to try again
+	// unverified is the last ack whose signature did not hold, tried
+	// again once the trusted key has moved (a rotation may have
+	// arrived after it); keyVersion is the version it failed against.
+	unverified []byte
+	keyVersion int64
 }
 
 func (d *drain) run() error {
@@ -200,6 +208,11 @@ func (d *drain) run() error {
 			d.dirty = true
 			if d.retryAck != nil {
 				d.applyAck(d.retryAck)
+			}
+			if d.unverified != nil {
+				if _, v := u.cfg.Trust.Key(); v != d.keyVersion {
+					d.applyAck(d.unverified)
+				}
 			}
 			d.checkResend()
 		}
@@ -254,12 +267,13 @@ func (d *drain) publish(rows []appliance.OutboxRow) error {
 	u := d.u
 	first, last := rows[0].Seq, rows[len(rows)-1].Seq
 	epoch := u.box.Epoch()
-	b := wire.Batch{V: wire.Version, ID: wire.BatchID(u.cfg.Till, epoch, first, last),
+	b := wire.Batch{V: wire.BatchVersion, ID: wire.BatchID(u.cfg.Till, epoch, first, last),
 		Store: u.cfg.Store, Till: u.cfg.Till, Epoch: epoch, First: first, Last: last,
 		Records: make([]json.RawMessage, len(rows))}
 	for i, r := range rows {
 		b.Records[i] = r.Body
 	}
+	b.Sign(u.cfg.Key)
 	payload, err := json.Marshal(b)
 	if err != nil {
 		return fmt.Errorf("encode batch %s: %w", b.ID, err)
@@ -299,6 +313,17 @@ func (d *drain) applyAck(raw []byte) {
 		u.log.Warn("ack unreadable, ignored", "err", err)
 		return
 	}
+	key, kv := u.cfg.Trust.Key()
+	if err := a.Verify(key); err != nil {
+		// Whoever made it, it was not head office: an ack deletes
+		// outbox rows, so nothing is deleted on its word.
+		if !bytes.Equal(raw, d.unverified) {
+			u.log.Error("ack not signed by head office, ignored; nothing deleted", "seq", a.Seq, "epoch", a.Epoch, "err", err)
+		}
+		d.unverified, d.keyVersion = raw, kv
+		return
+	}
+	d.unverified = nil
 	if a.Store != u.cfg.Store || a.Till != u.cfg.Till {
 		u.log.Warn("ack for another till, ignored", "ack_store", a.Store, "ack_till", a.Till, "seq", a.Seq)
 		return

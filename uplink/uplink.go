@@ -2,6 +2,7 @@ package uplink
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,13 @@ type Config struct {
 	// Dial makes one connection attempt with will as the last will. The
 	// main wraps mqttconn.Dial with the broker, credentials and TLS.
 	Dial func(ctx context.Context, will *mqttconn.Message) (Conn, error)
+	// Key is the till's own signing key (wire.Provision.TillKey): every
+	// batch is signed with it. Without one the uplink does not connect,
+	// and says why in State.LastError; the till sells on.
+	Key ed25519.PrivateKey
+	// Trust is head office's key as the till trusts it: an ack that it
+	// did not sign deletes nothing. Required.
+	Trust *Trust
 
 	MaxBatchBytes   int           // bytes of records per message, default 64 KiB
 	MaxBatchRecords int           // records per message, default 500
@@ -148,6 +156,10 @@ func (u *Uplink) OnDown(h func(mqttconn.Message)) { u.onDown = h }
 // goroutine.
 func (u *Uplink) OnHQTime(h func(time.Time)) { u.onHQTime = h }
 
+// Trust is the head-office key the uplink checks acks with; the downlink
+// moves it along head office's rotations.
+func (u *Uplink) Trust() *Trust { return u.cfg.Trust }
+
 // Kick says a record was committed: drain now rather than at the next poll.
 // It never blocks.
 func (u *Uplink) Kick() { signal(u.kick) }
@@ -195,6 +207,20 @@ func (u *Uplink) Run(ctx context.Context) error {
 	}
 	if !wire.ValidCode(u.cfg.Store) || !wire.ValidCode(u.cfg.Till) {
 		return fmt.Errorf("uplink: store %q till %q are not valid codes", u.cfg.Store, u.cfg.Till)
+	}
+	if u.cfg.Trust == nil {
+		return errors.New("uplink: no head-office key to check acks with")
+	}
+	if u.cfg.Key == nil {
+		// Head office would refuse every batch: say so where the
+		// technician looks, and keep the records until a new
+		// provisioning file brings a key.
+		u.mu.Lock()
+		u.state.LastError = wire.ErrNoTillKey.Error()
+		u.mu.Unlock()
+		u.log.Error("not connecting: the provisioning file has no till key", "err", wire.ErrNoTillKey)
+		<-ctx.Done()
+		return nil
 	}
 	if st, err := u.box.SyncState(ctx); err == nil {
 		u.mu.Lock()
@@ -283,9 +309,12 @@ func (u *Uplink) gotAck(m mqttconn.Message) {
 	u.mu.Unlock()
 	signal(u.ackMail)
 	if u.onHQTime != nil && !m.Retained {
+		// Only head office's own word sets the clock.
 		var a wire.Ack
 		if json.Unmarshal(m.Payload, &a) == nil && a.Store == u.cfg.Store && a.Till == u.cfg.Till && !a.Time.IsZero() {
-			go u.onHQTime(a.Time)
+			if key, _ := u.cfg.Trust.Key(); a.Verify(key) == nil {
+				go u.onHQTime(a.Time)
+			}
 		}
 	}
 }

@@ -57,7 +57,7 @@ func TestBatchLimits(t *testing.T) {
 	got := make(chan wire.Batch, 1000)
 	if err := obs.Subscribe(ctx, "pos/up/+/+/+", 1, func(m mqttconn.Message) {
 		var bt wire.Batch
-		if json.Unmarshal(m.Payload, &bt) == nil && bt.V == 1 && bt.ID != "" {
+		if json.Unmarshal(m.Payload, &bt) == nil && bt.V == wire.BatchVersion && bt.ID != "" {
 			got <- bt
 		}
 	}); err != nil {
@@ -181,9 +181,7 @@ func TestForeignAcks(t *testing.T) {
 	hq := hqDial(ctx, t, b, "hq")
 	ack := func(a wire.Ack) {
 		t.Helper()
-		a.V = 1
-		raw, _ := json.Marshal(a)
-		if err := hq.Publish(ctx, wire.AckTopic(store, till), 1, true, raw); err != nil {
+		if err := hq.Publish(ctx, wire.AckTopic(store, till), 1, true, signedAck(a)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -334,7 +332,7 @@ func TestOnDown(t *testing.T) {
 	ctx := testCtx(t)
 	b := newBroker(t)
 	hq := hqDial(ctx, t, b, "hq")
-	topics := []string{wire.CatalogTopic(store), wire.StoreConfigTopic(store), wire.TillConfigTopic(store, till), wire.AllConfigTopic}
+	topics := []string{wire.KeysTopic, wire.CatalogTopic(store), wire.StoreConfigTopic(store), wire.TillConfigTopic(store, till), wire.AllConfigTopic}
 	for _, topic := range topics {
 		if err := hq.Publish(ctx, topic, 1, true, []byte(topic)); err != nil {
 			t.Fatal(err)
@@ -342,7 +340,7 @@ func TestOnDown(t *testing.T) {
 	}
 	got := make(chan mqttconn.Message, 10)
 	db := newStore(t)
-	u := uplink.New(uplink.Config{Store: store, Till: till, Dial: tillDial(b.URL())}, db, nil)
+	u := uplink.New(uplink.Config{Store: store, Till: till, Dial: tillDial(b.URL()), Key: tillKey, Trust: uplink.NewTrust(hqPub, 0, nil)}, db, nil)
 	u.OnDown(func(m mqttconn.Message) { got <- m })
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error)
@@ -392,7 +390,7 @@ func TestUnreachable(t *testing.T) {
 			db := newStore(t)
 			db.sales(3)
 			var dials atomic.Int32
-			u := uplink.New(uplink.Config{Store: store, Till: till, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+			u := uplink.New(uplink.Config{Store: store, Till: till, Key: tillKey, Trust: uplink.NewTrust(hqPub, 0, nil), MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond,
 				Dial: func(ctx context.Context, will *mqttconn.Message) (uplink.Conn, error) {
 					dials.Add(1)
 					c, err := mqttconn.Dial(ctx, mqttconn.Options{Broker: "tcp://" + addr, ClientID: "t", ConnectTimeout: 100 * time.Millisecond, Will: will})

@@ -19,7 +19,7 @@ import (
 // body through its SHA-256, so nothing in it can be changed or swapped.
 type Envelope struct {
 	V        int       `json:"v"`
-	Kind     string    `json:"kind"`    // "catalog" or "config"
+	Kind     string    `json:"kind"`    // "catalog", "config" or "key"
 	Version  int64     `json:"version"` // only rises, per kind and target
 	IssuedAt time.Time `json:"issued_at"`
 	Store    string    `json:"store"` // a store code, or "all"
@@ -48,14 +48,8 @@ var (
 
 // signed is the byte string the signature covers.
 func (e *Envelope) signed() []byte {
-	var b bytes.Buffer
-	for _, f := range []string{"kasir-envelope", strconv.Itoa(e.V), e.Kind, strconv.FormatInt(e.Version, 10),
-		e.IssuedAt.UTC().Format(time.RFC3339Nano), e.Store, e.Till, e.Encoding, e.SHA256} {
-		b.WriteString(strconv.Itoa(len(f)))
-		b.WriteByte(':')
-		b.WriteString(f)
-	}
-	return b.Bytes()
+	return fields("kasir-envelope", strconv.Itoa(e.V), e.Kind, strconv.FormatInt(e.Version, 10),
+		e.IssuedAt.UTC().Format(time.RFC3339Nano), e.Store, e.Till, e.Encoding, e.SHA256)
 }
 
 // Seal makes a signed envelope of body, gzip-compressed when compress.
@@ -91,7 +85,7 @@ func Open(raw []byte, pub ed25519.PublicKey, maxBody int64) (*Envelope, []byte, 
 	if err := json.Unmarshal(raw, &e); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if e.V != Version || (e.Kind != KindCatalog && e.Kind != KindConfig) || e.Version < 1 || e.Store == "" {
+	if e.V != Version || (e.Kind != KindCatalog && e.Kind != KindConfig && e.Kind != KindKey) || e.Version < 1 || e.Store == "" {
 		return nil, nil, fmt.Errorf("%w: envelope v%d kind %q version %d store %q", ErrMalformed, e.V, e.Kind, e.Version, e.Store)
 	}
 	if len(e.Sig) != ed25519.SignatureSize || !ed25519.Verify(pub, e.signed(), e.Sig) {
@@ -139,7 +133,7 @@ func (e *Envelope) For(store, till string) bool {
 
 // Reason is the short reason code of a rejection error, for ConfigAck.
 func Reason(err error) string {
-	for _, r := range []error{ErrBadSignature, ErrBadHash, ErrMalformed, ErrOversized, ErrOldVersion, ErrForeign} {
+	for _, r := range []error{ErrBadSignature, ErrBadHash, ErrMalformed, ErrOversized, ErrOldVersion, ErrForeign, ErrKeyChain, ErrUnsigned} {
 		if errors.Is(err, r) {
 			return r.Error()
 		}

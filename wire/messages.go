@@ -24,6 +24,9 @@ type Batch struct {
 	First   int64             `json:"first"`
 	Last    int64             `json:"last"`
 	Records []json.RawMessage `json:"records"`
+	// Sig is the till's ed25519 signature (BatchVersion 2 on), made with
+	// the key in its provisioning file; head office holds the public half.
+	Sig []byte `json:"sig,omitempty"`
 }
 
 // BatchID names a batch as DESIGN.md says: till/epoch/first-last.
@@ -44,7 +47,7 @@ type Record struct {
 
 // Validate checks a batch's framing against its records.
 func (b *Batch) Validate() error {
-	if b.V != Version {
+	if b.V != BatchVersion {
 		return fmt.Errorf("wire: batch version %d", b.V)
 	}
 	if !ValidCode(b.Store) || !ValidCode(b.Till) || b.Epoch == "" {
@@ -67,7 +70,9 @@ func (b *Batch) Validate() error {
 
 // Ack is head office's high-water mark for one till, published retained on
 // AckTopic only after head office has committed every record up to Seq of
-// that epoch. A till applies an ack only for its own epoch.
+// that epoch. A till applies an ack only for its own epoch, and only when
+// head office signed it (AckVersion 2 on): an ack deletes outbox rows, so
+// nobody else may make one.
 type Ack struct {
 	V     int       `json:"v"`
 	Store string    `json:"store"`
@@ -75,6 +80,7 @@ type Ack struct {
 	Epoch string    `json:"epoch"`
 	Seq   int64     `json:"seq"`
 	Time  time.Time `json:"time"`
+	Sig   []byte    `json:"sig,omitempty"`
 }
 
 // Status is a till's presence, retained on StatusTopic. The broker

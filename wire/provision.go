@@ -4,9 +4,9 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/url"
@@ -84,6 +84,11 @@ func (p *Provision) Check() []Problem {
 	if _, err := p.PublicKey(); err != nil {
 		add("hq_public_key", "hq_public_key: bukan kunci publik ed25519 base64", "hq_public_key: "+err.Error())
 	}
+	if strings.TrimSpace(p.TillKey) != "" {
+		if _, err := p.SigningKey(); err != nil {
+			add("till_key", "till_key: bukan kunci ed25519 base64 dari kasir-hq till add", "till_key: "+err.Error())
+		}
+	}
 	if p.TimeZone != "" {
 		if _, err := time.LoadLocation(p.TimeZone); err != nil {
 			add("time_zone", fmt.Sprintf("zona waktu %q: pakai Asia/Jakarta (WIB), Asia/Makassar (WITA) atau Asia/Jayapura (WIT)", p.TimeZone),
@@ -132,12 +137,19 @@ func checkCA(pemText string) error {
 }
 
 // PublicKey decodes head office's public key.
-func (p *Provision) PublicKey() (ed25519.PublicKey, error) {
-	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(p.HQPublicKey))
-	if err != nil || len(b) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("not a base64 ed25519 public key")
+func (p *Provision) PublicKey() (ed25519.PublicKey, error) { return DecodeKey(p.HQPublicKey) }
+
+// ErrNoTillKey: a provisioning file made before tills signed their batches.
+var ErrNoTillKey = errors.New("wire: no till_key in the provisioning file: register the till again (kasir-hq till add) and copy the new kasir.json")
+
+// SigningKey decodes the till's own key. A file without one (made before
+// batches were signed) gives ErrNoTillKey: the till sells, but head office
+// would refuse its batches.
+func (p *Provision) SigningKey() (ed25519.PrivateKey, error) {
+	if strings.TrimSpace(p.TillKey) == "" {
+		return nil, ErrNoTillKey
 	}
-	return ed25519.PublicKey(b), nil
+	return DecodeSeed(p.TillKey)
 }
 
 // ReadProvision reads and checks a provisioning file. A file that parses

@@ -93,16 +93,17 @@ func TestBatchValidate(t *testing.T) {
 		b, _ := json.Marshal(Record{Store: "S001", Till: "T01", Epoch: "e1", Seq: seq, Kind: "sale"})
 		return b
 	}
-	ok := Batch{V: 1, Store: "S001", Till: "T01", Epoch: "e1", First: 5, Last: 6, Records: []json.RawMessage{rec(5), rec(6)}}
+	ok := Batch{V: 2, Store: "S001", Till: "T01", Epoch: "e1", First: 5, Last: 6, Records: []json.RawMessage{rec(5), rec(6)}}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	bad := []Batch{
-		{V: 1, Store: "S001", Till: "T01", Epoch: "e1", First: 5, Last: 6, Records: []json.RawMessage{rec(5), rec(7)}},
-		{V: 1, Store: "S001", Till: "T01", Epoch: "e1", First: 5, Last: 7, Records: []json.RawMessage{rec(5), rec(6)}},
-		{V: 1, Store: "S001", Till: "T02", Epoch: "e1", First: 5, Last: 6, Records: []json.RawMessage{rec(5), rec(6)}},
-		{V: 1, Store: "S/01", Till: "T01", Epoch: "e1", First: 5, Last: 6, Records: []json.RawMessage{rec(5), rec(6)}},
-		{V: 2, Store: "S001", Till: "T01", Epoch: "e1", First: 5, Last: 6, Records: []json.RawMessage{rec(5), rec(6)}},
+		{V: 2, Store: "S001", Till: "T01", Epoch: "e1", First: 5, Last: 6, Records: []json.RawMessage{rec(5), rec(7)}},
+		{V: 2, Store: "S001", Till: "T01", Epoch: "e1", First: 5, Last: 7, Records: []json.RawMessage{rec(5), rec(6)}},
+		{V: 2, Store: "S001", Till: "T02", Epoch: "e1", First: 5, Last: 6, Records: []json.RawMessage{rec(5), rec(6)}},
+		{V: 2, Store: "S/01", Till: "T01", Epoch: "e1", First: 5, Last: 6, Records: []json.RawMessage{rec(5), rec(6)}},
+		{V: 1, Store: "S001", Till: "T01", Epoch: "e1", First: 5, Last: 6, Records: []json.RawMessage{rec(5), rec(6)}},
+		{V: 3, Store: "S001", Till: "T01", Epoch: "e1", First: 5, Last: 6, Records: []json.RawMessage{rec(5), rec(6)}},
 	}
 	for i, b := range bad {
 		if err := b.Validate(); err == nil {

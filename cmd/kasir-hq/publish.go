@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,7 +30,7 @@ func catalogPublish(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs, data := newFlags("catalog publish", stderr)
 	dbURL := dbFlag(fs)
 	store := fs.String("store", "", "store code, or all")
-	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "broker URL")
+	bf := brokerFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func catalogPublish(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	topic := wire.CatalogTopic(*store)
-	v, err := sealAndPublish(ctx, *data, *dbURL, *brokerURL, wire.KindCatalog, *store, "", topic, body, stderr)
+	v, err := sealAndPublish(ctx, *data, *dbURL, bf, wire.KindCatalog, *store, "", topic, body, stderr)
 	if err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func configPublish(ctx context.Context, args []string, stdout, stderr io.Writer)
 	dbURL := dbFlag(fs)
 	store := fs.String("store", "", "store code, or all")
 	till := fs.String("till", "", "till code (optional: one till only)")
-	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "broker URL")
+	bf := brokerFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func configPublish(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case *store != "all":
 		topic = wire.StoreConfigTopic(*store)
 	}
-	v, err := sealAndPublish(ctx, *data, *dbURL, *brokerURL, wire.KindConfig, *store, *till, topic, body, stderr)
+	v, err := sealAndPublish(ctx, *data, *dbURL, bf, wire.KindConfig, *store, *till, topic, body, stderr)
 	if err != nil {
 		return err
 	}
@@ -98,14 +99,10 @@ func configPublish(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return nil
 }
 
-func sealAndPublish(ctx context.Context, data, dbURL, url, kind, store, till, topic string, body []byte, stderr io.Writer) (int64, error) {
+func sealAndPublish(ctx context.Context, data, dbURL string, bf brokerFlag, kind, store, till, topic string, body []byte, stderr io.Writer) (int64, error) {
 	key, err := loadKey(data)
 	if err != nil {
 		return 0, fmt.Errorf("signing key: %w (run `kasir-hq keys init`)", err)
-	}
-	login, err := ensureHQLogin(data)
-	if err != nil {
-		return 0, err
 	}
 	db, err := openStore(ctx, data, dbURL, newLogger(stderr, "warn"))
 	if err != nil {
@@ -121,43 +118,72 @@ func sealAndPublish(ctx context.Context, data, dbURL, url, kind, store, till, to
 		return 0, err
 	}
 	raw, _ := json.Marshal(env)
-	if err := os.MkdirAll(filepath.Join(data, publishedDir), 0o700); err != nil {
+	if err := savePublished(data, topic, raw); err != nil {
 		return 0, err
 	}
-	if err := writeSecret(filepath.Join(data, publishedDir, hex.EncodeToString([]byte(topic))+".json"), raw); err != nil {
-		return 0, err
-	}
-	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	conn, err := mqttconn.Dial(pctx, mqttconn.Options{Broker: url, ClientID: "kasir-hq-publish-" + randomID(), Username: login.Username, Password: login.Password})
+	conn, err := bf.dial(ctx, data)
 	if err != nil {
 		return v, fmt.Errorf("saved, but the broker is unreachable (%v): head office publishes it when it next connects", err)
 	}
 	defer conn.Close()
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	if err := conn.Publish(pctx, topic, 1, true, raw); err != nil {
 		return v, fmt.Errorf("saved, but not published (%v): head office publishes it when it next connects", err)
 	}
 	return v, nil
 }
 
-// republish sends every saved envelope again, retained.
+// savePublished keeps what was published on topic, to publish again at
+// every connect.
+func savePublished(data, topic string, raw []byte) error {
+	if err := os.MkdirAll(filepath.Join(data, publishedDir), 0o700); err != nil {
+		return err
+	}
+	return writeSecret(filepath.Join(data, publishedDir, hex.EncodeToString([]byte(topic))+".json"), raw)
+}
+
+// republish sends every saved envelope again, retained, logging failures.
 func republish(ctx context.Context, conn *mqttconn.Conn, data string, log *slog.Logger) {
+	if err := republishAll(ctx, conn, data); err != nil {
+		log.Warn("republish", "err", err)
+	}
+}
+
+// republishAll sends every saved envelope again, retained: the key chain
+// first, so that a till meets a rotation before what the new key signed.
+func republishAll(ctx context.Context, conn *mqttconn.Conn, data string) error {
 	names, _ := filepath.Glob(filepath.Join(data, publishedDir, "*.json"))
-	sort.Strings(names)
+	type saved struct{ topic, path string }
+	var list []saved
 	for _, n := range names {
-		raw, err := os.ReadFile(n)
-		if err != nil {
-			continue
-		}
 		t, err := hex.DecodeString(strings.TrimSuffix(filepath.Base(n), ".json"))
 		if err != nil {
 			continue
 		}
-		topic := string(t)
-		if err := conn.Publish(ctx, topic, 1, true, raw); err != nil {
-			log.Warn("republish", "topic", topic, "err", err)
+		list = append(list, saved{string(t), n})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if ki, kj := list[i].topic == wire.KeysTopic, list[j].topic == wire.KeysTopic; ki != kj {
+			return ki
+		}
+		return list[i].topic < list[j].topic
+	})
+	var errs []error
+	for _, s := range list {
+		raw, err := os.ReadFile(s.path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err = conn.Publish(pctx, s.topic, 1, true, raw)
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s.topic, err))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 func fleet(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -18,12 +18,13 @@ var version = "dev"
 const usage = `usage: kasir-hq <command> [flags]
 
 commands:
-  serve            run head office: embedded broker, ingest, fleet page
-                   (--data DIR --http ADDR --mqtt ADDR [--broker URL] [--db postgres://…])
+  serve            run head office: embedded broker (TLS), ingest, fleet page
+                   (--data DIR --http ADDR --mqtt ADDR [--host NAME] [--broker URL] [--db postgres://…] [--plain-mqtt])
   ingest           an extra ingest worker on a shared subscription (--data DIR --broker URL [--db postgres://…])
-  keys init        make head office's signing key pair (--data DIR)
-  till add         register a till and write its provisioning file
-                   (--data DIR --store S --till T --broker URL [--out FILE])
+  keys init        make head office's signing key pair, its CA and the broker's certificate (--data DIR [--host NAME])
+  keys rotate      replace the signing key, announced to every till under the old one (--data DIR [--broker URL])
+  till add         register a till: its broker login, signing key and provisioning file
+                   (--data DIR --store S --till T --broker ssl://HOST:8883 [--out FILE] [--db URL])
   catalog publish  sign and publish a catalog to a store (--data DIR [--db URL] --store S FILE.csv)
   config publish   sign and publish a config (--data DIR [--db URL] --store S|all [--till T] FILE.json)
   fleet            list the tills (--data DIR [--db URL] [--json])
@@ -44,6 +45,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "keys":
 		if two("init") {
 			return keysInit(ctx, args[2:], stdout, stderr)
+		}
+		if two("rotate") {
+			return keysRotate(ctx, args[2:], stdout, stderr)
 		}
 	case "till":
 		if two("add") {

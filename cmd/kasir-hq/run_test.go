@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kasirpos/kasir/broker"
+	"github.com/kasirpos/kasir/headoffice"
 	"github.com/kasirpos/kasir/wire"
 )
 
@@ -34,8 +35,23 @@ func TestKeysAndTillAdd(t *testing.T) {
 		t.Errorf("private key file: %v %v", fi, err)
 	}
 
+	for _, f := range []string{caCertFile, brokerCertFile} {
+		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
+			t.Errorf("keys init made no %s: %v", f, err)
+		}
+	}
+	for _, f := range []string{caKeyFile, brokerKeyFile} {
+		if fi, err := os.Stat(filepath.Join(data, f)); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v", f, fi, err)
+		}
+	}
+
+	// Plain MQTT only when asked for.
+	if out, err := runCmd(t, "till", "add", "--data", data, "--store", "S001", "--till", "T09", "--broker", "tcp://hq.lan:1883", "--out", filepath.Join(t.TempDir(), "k.json")); err == nil || !strings.Contains(err.Error(), "plain-mqtt") {
+		t.Errorf("a tcp:// broker without --plain-mqtt: %v %s", err, out)
+	}
 	prov := filepath.Join(t.TempDir(), "kasir.json")
-	out, err = runCmd(t, "till", "add", "--data", data, "--store", "S001", "--till", "T01", "--broker", "tcp://hq.lan:1883", "--out", prov)
+	out, err = runCmd(t, "till", "add", "--data", data, "--store", "S001", "--till", "T01", "--broker", "ssl://hq.lan:8883", "--out", prov)
 	if err != nil {
 		t.Fatalf("till add: %v %s", err, out)
 	}
@@ -51,6 +67,24 @@ func TestKeysAndTillAdd(t *testing.T) {
 	users, _ := broker.LoadUsers(filepath.Join(data, usersFile))
 	if u, ok := users.Check(p.Username, p.Password); !ok || u.Store != "S001" || u.Till != "T01" || u.Role != broker.RoleTill {
 		t.Errorf("broker user for the till: %+v %v", u, ok)
+	}
+	// The CA that signed the broker's certificate, so the till can check it.
+	ca, _ := os.ReadFile(filepath.Join(data, caCertFile))
+	if p.CA != string(ca) || !strings.HasPrefix(p.Broker, "ssl://") {
+		t.Errorf("provisioning broker %q with CA %d bytes, want head office's CA", p.Broker, len(p.CA))
+	}
+	// The till's own signing key, whose public half head office keeps.
+	key, err := p.SigningKey()
+	if err != nil {
+		t.Fatalf("till key: %v", err)
+	}
+	db, err := headoffice.Open(context.Background(), data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if pub, err := db.TillKey(context.Background(), "S001", "T01"); err != nil || !pub.Equal(key.Public()) {
+		t.Errorf("head office has key %v (%v), want the till's", pub, err)
 	}
 	if _, err := runCmd(t, "till", "add", "--data", data, "--store", "S/1", "--till", "T01"); err == nil {
 		t.Error("a store code with a slash was accepted")
@@ -68,7 +102,7 @@ func TestConfigPublishRefusesBadFiles(t *testing.T) {
 	} {
 		f := filepath.Join(dir, name)
 		os.WriteFile(f, []byte(body), 0o644)
-		if _, err := runCmd(t, "config", "publish", "--data", data, "--store", "S001", "--broker", "tcp://127.0.0.1:1", f); err == nil {
+		if _, err := runCmd(t, "config", "publish", "--data", data, "--store", "S001", "--broker", "ssl://127.0.0.1:1", f); err == nil {
 			t.Errorf("%s was published", name)
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
@@ -23,16 +24,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, data := newFlags("serve", stderr)
 	dbURL := dbFlag(fs)
 	httpAddr := fs.String("http", ":8090", "address of the fleet page and API")
-	mqttAddr := fs.String("mqtt", ":1883", "address of the embedded MQTT broker")
-	external := fs.String("broker", "", "use this broker (tcp://host:1883, ssl://…) instead of the embedded one")
-	certFile := fs.String("tls-cert", "", "certificate (PEM) for the embedded broker: tills then connect with ssl:// and verify it against the CA in their provisioning")
+	mqttAddr := fs.String("mqtt", ":8883", "address of the embedded MQTT broker (TLS unless --plain-mqtt)")
+	external := fs.String("broker", "", "use this broker (ssl://host:8883, or tcp://… with --plain-mqtt) instead of the embedded one")
+	externalCA := fs.String("broker-ca", "", "PEM file of the CA that signed --broker's certificate (default: head office's own)")
+	certFile := fs.String("tls-cert", "", "certificate (PEM) for the embedded broker instead of the one `keys init` made from head office's CA")
 	keyFile := fs.String("tls-key", "", "private key (PEM) for --tls-cert")
+	plain := fs.Bool("plain-mqtt", false, "serve MQTT without TLS: passwords and sales cross the network in clear (a closed test bench only)")
+	var hosts hostList
+	fs.Var(&hosts, "host", "a name or address tills reach the broker by, added to its certificate (repeatable)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := newLogger(stderr, *level)
 	if _, err := ensureKeys(*data); err != nil {
+		return err
+	}
+	sign, err := newSigner(*data)
+	if err != nil {
 		return err
 	}
 	login, err := ensureHQLogin(*data)
@@ -56,8 +65,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		var tlsCfg *tls.Config
-		if *certFile != "" || *keyFile != "" {
+		switch {
+		case *plain:
+			log.Warn("MQTT without TLS (--plain-mqtt): passwords and sales cross the network in clear")
+		case *certFile != "" || *keyFile != "":
 			cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+			if err != nil {
+				return fmt.Errorf("broker TLS: %w", err)
+			}
+			tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		default:
+			if _, err := ensureBrokerCert(*data, hosts); err != nil {
+				return fmt.Errorf("broker certificate: %w", err)
+			}
+			cert, err := tls.LoadX509KeyPair(filepath.Join(*data, brokerCertFile), filepath.Join(*data, brokerKeyFile))
 			if err != nil {
 				return fmt.Errorf("broker TLS: %w", err)
 			}
@@ -96,9 +117,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer srv.Close()
 	fmt.Fprintf(stdout, "kasir-hq: serving on http://%s\n", ln.Addr())
 
+	var clientTLS *tls.Config
+	if *external != "" {
+		if clientTLS, err = tlsFor(*external, *data, *externalCA); err != nil {
+			return err
+		}
+	}
 	// serve's own worker takes its share of the shared subscription, so
 	// extra `kasir-hq ingest` workers split the load instead of doubling it.
-	work(ctx, db, brokerURL, login, true, true, *data, log)
+	work(ctx, db, dialer{url: brokerURL, tls: clientTLS, login: login}, sign.Key, true, true, *data, log)
 	return nil
 }
 
@@ -107,7 +134,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func ingest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, data := newFlags("ingest", stderr)
 	dbURL := dbFlag(fs)
-	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "broker URL")
+	bf := brokerFlags(fs)
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -117,23 +144,39 @@ func ingest(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	sign, err := newSigner(*data)
+	if err != nil {
+		return err
+	}
+	cfg, err := tlsFor(*bf.url, *data, *bf.ca)
+	if err != nil {
+		return err
+	}
 	db, err := openStore(ctx, *data, *dbURL, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	fmt.Fprintln(stdout, "kasir-hq: ingest worker started")
-	work(ctx, db, *brokerURL, login, true, false, *data, log)
+	work(ctx, db, dialer{url: *bf.url, tls: cfg, login: login}, sign.Key, true, false, *data, log)
 	return nil
 }
 
+// dialer is how head office's workers reach the broker.
+type dialer struct {
+	url   string
+	tls   *tls.Config
+	login hqLogin
+}
+
 // work keeps an ingest worker connected until ctx ends, redialling with a
-// capped, jittered backoff.
-func work(ctx context.Context, db headoffice.Store, url string, login hqLogin, shared, presence bool, data string, log *slog.Logger) {
+// capped, jittered backoff. key signs the acks.
+func work(ctx context.Context, db headoffice.Store, d dialer, key func() ed25519.PrivateKey, shared, presence bool, data string, log *slog.Logger) {
 	backoff := time.Second
+	url := d.url
 	for ctx.Err() == nil {
 		conn, err := mqttconn.Dial(ctx, mqttconn.Options{
-			Broker: url, ClientID: "kasir-hq-" + randomID(), Username: login.Username, Password: login.Password,
+			Broker: url, ClientID: "kasir-hq-" + randomID(), Username: d.login.Username, Password: d.login.Password, TLS: d.tls,
 		})
 		if err != nil {
 			log.Warn("broker unreachable", "broker", url, "err", err, "retry_in", backoff)
@@ -158,7 +201,7 @@ func work(ctx context.Context, db headoffice.Store, url string, login hqLogin, s
 			}
 			cancel()
 		}()
-		w := headoffice.NewWorker(db, adapter{conn}, headoffice.WorkerOptions{Shared: shared, Presence: presence}, log)
+		w := headoffice.NewWorker(db, adapter{conn}, headoffice.WorkerOptions{Shared: shared, Presence: presence, Key: key}, log)
 		if err := w.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Warn("ingest worker stopped", "err", err)
 		}

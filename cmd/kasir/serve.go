@@ -324,7 +324,7 @@ func build(ctx context.Context, db *localstore.DB, data string, withDemo bool, p
 		// The uplink asks for the till's versions only once it runs, after
 		// the till below exists.
 		status := func() wire.Status { return presence(ctx, till) }
-		if up, err = newUplink(prov, db, status, log); err != nil {
+		if up, err = newUplink(prov, db, data, status, log); err != nil {
 			return nil, err
 		}
 		opts.Online, opts.OnCommit = up.Online, up.Kick
