@@ -207,6 +207,18 @@ func fleet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(tills)
 	}
+	defer func() {
+		// Messages that claimed tills head office does not know.
+		all, err := db.Refusals(ctx)
+		if err != nil {
+			return
+		}
+		for _, r := range all {
+			if r.Store == "*" {
+				fmt.Fprintf(stdout, "\nREFUSED %d× %s from tills head office does not know; last: %s\n", r.Count, r.Reason, r.Detail)
+			}
+		}
+	}()
 	fmt.Fprintf(stdout, "%-8s %-6s %-8s %-20s %8s %8s %-10s %s\n", "STORE", "TILL", "STATE", "LAST SEEN", "ACKED", "BACKLOG", "SOFTWARE", "LAST REJECTION")
 	for _, t := range tills {
 		state := "offline"
@@ -221,7 +233,10 @@ func fleet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !t.LastSeen.IsZero() {
 			seen = t.LastSeen.Local().Format("2006-01-02 15:04:05")
 		}
-		fmt.Fprintf(stdout, "%-8s %-6s %-8s %-20s %8d %8d %-10s %s\n", t.Store, t.Till, state, seen, t.AckedSeq, t.ReportedBacklog, t.Software, rej)
+		for _, r := range t.Refusals {
+			rej += fmt.Sprintf("; REFUSED %d× %s (last %s)", r.Count, r.Reason, r.Last.Local().Format("2006-01-02 15:04"))
+		}
+		fmt.Fprintf(stdout, "%-8s %-6s %-8s %-20s %8d %8d %-10s %s\n", t.Store, t.Till, state, seen, t.AckedSeq, t.ReportedBacklog, t.Software, strings.TrimPrefix(rej, "; "))
 	}
 	return nil
 }
